@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'hsm',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'kms',
+  preset: '../../jest.preset.js',
+};

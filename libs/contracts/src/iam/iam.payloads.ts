@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/** A service instance of IAM's resource registry (rpc.iam.instance.* and events.iam.instance.*). */
+export const serviceInstanceSchema = z.object({
+  guid: z.string(),
+  crn: z.string(),
+  name: z.string(),
+  service: z.string(),
+  plan: z.string(),
+  target: z.string(),
+  resource_group_id: z.string(),
+  account_id: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  state: z.string(),
+  created_at: z.string(),
+});
+export type ServiceInstance = z.infer<typeof serviceInstanceSchema>;
+
+export const instanceGetRequestSchema = z.union([
+  z.object({ guid: z.string().min(1) }).strict(),
+  z.object({ crn: z.string().min(1) }).strict(),
+]);
+export type InstanceGetRequest = z.infer<typeof instanceGetRequestSchema>;
+
+export const instanceListRequestSchema = z
+  .object({ service: z.string().optional(), account_id: z.string().optional(), target: z.string().optional() })
+  .strict();
+export type InstanceListRequest = z.infer<typeof instanceListRequestSchema>;
+
+export const instanceEventSchema = serviceInstanceSchema;
+
+/** `rpc.iam.authz.check.v1` (check-batch takes and returns arrays, in order). */
+export const authzSubjectSchema = z.object({
+  iam_id: z.string().optional(),
+  serviceName: z.string().optional(),
+  serviceInstance: z.string().optional(),
+  accountId: z.string(),
+  resourceGroupId: z.string().optional(),
+});
+export const authzResourceSchema = z.object({
+  serviceName: z.string(),
+  accountId: z.string(),
+  serviceInstance: z.string().optional(),
+  resourceType: z.string().optional(),
+  resource: z.string().optional(),
+  keyRing: z.string().optional(),
+});
+export const authzCheckRequestSchema = z.object({
+  subject: authzSubjectSchema,
+  action: z.string().min(1),
+  resource: authzResourceSchema,
+});
+export type AuthzCheckRequest = z.infer<typeof authzCheckRequestSchema>;
+
+export const authzCheckResponseSchema = z.object({
+  decision: z.enum(['allow', 'deny']),
+  policyId: z.string().optional(),
+});
+export type AuthzCheckResponse = z.infer<typeof authzCheckResponseSchema>;
+
+export const authzCheckBatchRequestSchema = z.array(authzCheckRequestSchema);
+export const authzCheckBatchResponseSchema = z.array(authzCheckResponseSchema);
+
+/** `events.iam.policy.changed.v1` */
+export const policyChangedEventSchema = z.object({
+  policyId: z.string(),
+  type: z.enum(['access', 'authorization']),
+  change: z.enum(['created', 'updated', 'deleted']),
+  accountId: z.string(),
+});
+export type PolicyChangedEvent = z.infer<typeof policyChangedEventSchema>;

@@ -1,0 +1,38 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { HEADERS } from '@keyward/contracts';
+import { type HttpErrorFormat, formatHttpError } from './http-error-formats';
+import { reportError } from './error-reporter';
+import { toDomainError } from './to-domain-error';
+
+/** Writes any error as the app's documented HTTP error body. Shared by the Nest filter and Fastify's error handler. */
+export function sendHttpError(
+  format: HttpErrorFormat,
+  logger: Logger,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  thrown: unknown,
+): void {
+  const error = toDomainError(thrown);
+  const errorId = reportError(logger, error, `${request.method} ${request.routeOptions?.url ?? 'unmatched route'}`);
+  void reply
+    .status(error.status)
+    .header(HEADERS.requestId, request.id)
+    .type('application/json')
+    .send(formatHttpError(format, error, { requestId: request.id, ...(errorId ? { errorId } : {}) }));
+}
+
+/** The one place HTTP errors are mapped (thin controllers and services only throw DomainError). */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(
+    private readonly format: HttpErrorFormat,
+    private readonly logger: Logger,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendHttpError(this.format, this.logger, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception);
+  }
+}

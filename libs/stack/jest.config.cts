@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'stack',
+  preset: '../../jest.preset.js',
+};
