@@ -1,1 +1,3 @@
-export {};
+export * from './free-port';
+export * from './wait-for-health';
+export * from './stack-launcher';

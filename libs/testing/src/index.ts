@@ -1,1 +1,11 @@
-export {};
+export * from './expect-eventually';
+export * from './capture-logger';
+export * from './suite-context';
+export * from './e2e-stack';
+export * from './services/repo-root';
+export * from './services/test-database';
+export * from './services/test-nats';
+export * from './services/test-environment';
+export * from './services/template-databases';
+export { default as prepareTestServices } from './jest/global-setup';
+export { default as stopTestServices } from './jest/global-teardown';

@@ -24,8 +24,8 @@ export const SUBJECT_TABLE: readonly SubjectRule[] = [
   { pattern: 'rpc.hsm.d.*.>', kind: 'rpc', publishers: ['kms'], subscribers: ['hsm'], queue: 'hsm.<domainId>' },
   { pattern: 'rpc.hsm.domains.*.v1', kind: 'rpc', publishers: ['kms'], subscribers: ['hsm'], queue: 'hsm' },
   { pattern: IAM_SUBJECTS.ping, kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
-  { pattern: 'rpc.iam.authz.*', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
-  { pattern: 'rpc.iam.instance.*', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
+  { pattern: 'rpc.iam.authz.>', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
+  { pattern: 'rpc.iam.instance.>', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
   { pattern: 'events.iam.>', kind: 'event', publishers: ['iam'], subscribers: NOT_IAM },
   { pattern: KMS_EVENT_SUBJECTS.allKeys, kind: 'event', publishers: ['kms'], subscribers: CONSUMERS },
 ];
@@ -36,3 +36,16 @@ export const CONCRETE_SUBJECTS: readonly string[] = [
   ...Object.values(IAM_SUBJECTS),
   ...Object.values(IAM_EVENT_SUBJECTS),
 ];
+
+/** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const patternTokens = pattern.split('.');
+  const subjectTokens = subject.split('.');
+  for (let i = 0; i < patternTokens.length; i++) {
+    const token = patternTokens[i];
+    if (token === '>') return subjectTokens.length > i;
+    if (i >= subjectTokens.length) return false;
+    if (token !== '*' && token !== subjectTokens[i]) return false;
+  }
+  return patternTokens.length === subjectTokens.length;
+}

@@ -24,6 +24,13 @@ class NamespacedClientNats extends ClientNats {
   protected override normalizePattern(pattern: Parameters<ClientNats['normalizePattern']>[0]): string {
     return this.namespace.subject(super.normalizePattern(pattern));
   }
+
+  /** Drain rather than close, so replies to requests already sent are still received. */
+  override async close(): Promise<void> {
+    const connection = this.natsClient;
+    if (connection && !connection.isClosed()) await connection.drain().catch(() => undefined);
+    await super.close();
+  }
 }
 
 export interface RpcCallOptions<R> {

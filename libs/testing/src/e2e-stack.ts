@@ -1,0 +1,49 @@
+import { KEYWARD_APPS, type KeywardAppName, appUrlEnvName } from '@keyward/contracts';
+import { type RunningStack, findFreePort, startStack } from '@keyward/stack';
+import globalSetup from './jest/global-setup';
+import { repoRoot } from './services/repo-root';
+import { type SuiteContext, createSuiteContext } from './suite-context';
+
+type GlobalWithStack = typeof globalThis & { __keywardE2eStack?: { stack?: RunningStack; suite: SuiteContext } };
+
+/**
+ * The one e2e harness: starts the built apps on free ports, once per e2e project, each on its own
+ * database copy and under one NATS prefix, and publishes KEYWARD_<APP>_URL and the admin API key to
+ * the suites. When every KEYWARD_<APP>_URL is already set, it tests that running stack instead.
+ */
+export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<void> {
+  if (apps.every((app) => process.env[appUrlEnvName(app)])) return;
+  await globalSetup();
+  const suite = await createSuiteContext(apps);
+  const ports = Object.fromEntries(await Promise.all(apps.map(async (app) => [app, await findFreePort()] as const)));
+  const env: Record<string, string | undefined> = { PATH: process.env['PATH'], NODE_ENV: process.env['NODE_ENV'] };
+  for (const app of apps) Object.assign(env, suite.envFor(app));
+  const output: string[] = [];
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      root: repoRoot(),
+      apps,
+      env: { ...env, DATABASE_URL: undefined },
+      ports,
+      perAppEnv: (app) => ({ DATABASE_URL: suite.databases[app]?.url }),
+      onOutput: (app, line) => output.push(`[${app}] ${line}`),
+    });
+  } catch (error) {
+    await suite.dispose();
+    throw new Error(`${(error as Error).message}\n--- app output ---\n${output.slice(-40).join('\n')}`);
+  }
+  (globalThis as GlobalWithStack).__keywardE2eStack = { stack, suite };
+  for (const app of apps) process.env[appUrlEnvName(app)] = `http://127.0.0.1:${ports[app] ?? KEYWARD_APPS[app].port}`;
+  process.env['KEYWARD_ADMIN_APIKEY'] = suite.adminApiKey;
+  process.env['KEYWARD_E2E_NATS_PREFIX'] = suite.prefix;
+}
+
+export async function stopE2eStack(): Promise<void> {
+  const global = globalThis as GlobalWithStack;
+  const started = global.__keywardE2eStack;
+  global.__keywardE2eStack = undefined;
+  if (!started) return;
+  await started.stack?.stop();
+  await started.suite.dispose();
+}
