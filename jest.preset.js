@@ -22,5 +22,4 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.int-spec.ts', '<rootDir>/src/**/*.e2e-spec.ts'],
   globalSetup: join(__dirname, 'libs/testing/src/jest/global-setup.ts'),
   globalTeardown: join(__dirname, 'libs/testing/src/jest/global-teardown.ts'),
-  testTimeout: 30000,
 };

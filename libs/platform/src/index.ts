@@ -9,6 +9,7 @@ export * from './errors/to-domain-error';
 export * from './errors/http-error-formats';
 export * from './errors/http-exception.filter';
 export * from './errors/rpc-error.filter';
+export * from './errors/transport-error.filter';
 export * from './nats/subject-namespace';
 export * from './nats/nats-connection';
 export * from './nats/nats-connection-options';

@@ -36,7 +36,7 @@ export class PlatformModule {
         { provide: MetricsService, useValue: metrics },
         { provide: HealthRegistry, useValue: health },
         { provide: RpcClient, useFactory: () => new RpcClient(config, namespace, metrics) },
-        { provide: RpcContextInterceptor, useFactory: () => new RpcContextInterceptor(metrics) },
+        { provide: RpcContextInterceptor, useFactory: () => new RpcContextInterceptor(metrics, logger) },
       ],
       exports: [SERVICE_CONFIG, LOGGER, NatsConnectionHolder, SubjectNamespace, MetricsService, HealthRegistry, RpcClient],
     };

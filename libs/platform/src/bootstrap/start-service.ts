@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import { HEADERS, type StreamSpec } from '@keyward/contracts';
 import type { ServiceConfig } from '../config/service-config';
 import { type HttpErrorFormat } from '../errors/http-error-formats';
-import { HttpErrorFilter } from '../errors/http-exception.filter';
-import { RpcErrorFilter } from '../errors/rpc-error.filter';
+import { TransportErrorFilter } from '../errors/transport-error.filter';
 import { createLogger } from '../logging/create-logger';
 import { PinoNestLogger } from '../logging/pino-nest-logger';
 import { acceptOrCreateRequestId } from '../logging/request-context';
@@ -55,7 +54,6 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
 
   const adapter = new FastifyAdapter({
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => acceptOrCreateRequestId(request.headers[HEADERS.requestId]),
-    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
@@ -63,7 +61,8 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     abortOnError: false,
   });
   installHttpHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
-  app.useGlobalFilters(new HttpErrorFilter(definition.errorFormat, logger));
+  app.useGlobalFilters(new TransportErrorFilter(definition.errorFormat, logger));
+  app.useGlobalInterceptors(app.get(RpcContextInterceptor));
 
   const nats = app.get(NatsConnectionHolder);
   const connection = await nats.open();
@@ -73,17 +72,16 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
   }
 
   if (definition.rpcQueue) {
-    const microservice = app.connectMicroservice<MicroserviceOptions>(
+    app.connectMicroservice<MicroserviceOptions>(
       {
         strategy: new KeywardNatsServer(
           { ...natsConnectionOptions(config, 'rpc-server'), queue: definition.rpcQueue },
           app.get(SubjectNamespace),
         ),
       },
-      { inheritAppConfig: false },
+      // A hybrid microservice cannot take global filters of its own: it inherits the app's.
+      { inheritAppConfig: true },
     );
-    microservice.useGlobalFilters(new RpcErrorFilter(logger));
-    microservice.useGlobalInterceptors(app.get(RpcContextInterceptor));
   }
 
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

@@ -1,6 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
+import type { Logger } from 'pino';
 import { HEADERS } from '@keyward/contracts';
 import { acceptOrCreateRequestId, requestContext } from '../logging/request-context';
 import type { MetricsService } from '../metrics/metrics.service';
@@ -11,23 +12,33 @@ import type { MetricsService } from '../metrics/metrics.service';
  */
 @Injectable()
 export class RpcContextInterceptor implements NestInterceptor {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly logger: Logger,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // Global to the hybrid app, so it also sees HTTP requests: those have their context already.
+    if (context.getType() !== 'rpc') return next.handle();
     const nats = context.switchToRpc().getContext<NatsContext>();
     const requestId = acceptOrCreateRequestId(nats.getHeaders()?.get(HEADERS.requestId));
     const subject = nats.getSubject();
     const stopTimer = this.metrics.rpcServerDuration.startTimer({ subject });
+    const finish = (outcome: 'ok' | 'error') => {
+      const seconds = stopTimer({ outcome });
+      // Inside the request context, so the line carries the caller's request id.
+      this.logger.debug({ subject, outcome, ms: Math.round(seconds * 10000) / 10 }, 'rpc handled');
+    };
     return new Observable((subscriber) =>
       requestContext.run({ requestId }, () =>
         next.handle().subscribe({
           next: (value) => subscriber.next(value),
           error: (error: unknown) => {
-            stopTimer({ outcome: 'error' });
+            finish('error');
             subscriber.error(error);
           },
           complete: () => {
-            stopTimer({ outcome: 'ok' });
+            finish('ok');
             subscriber.complete();
           },
         }),
