@@ -29,6 +29,13 @@ function generate(app) {
   });
 }
 
+import { existsSync } from 'node:fs';
+
+if (!existsSync(prismaBin)) {
+  // e.g. `npm install --package-lock-only`: nothing is installed, so there is nothing to generate with.
+  console.log('Prisma CLI not installed: skipping client generation.');
+  process.exit(0);
+}
 const apps = appsWithSchema();
 try {
   await Promise.all(apps.map(generate));
