@@ -1,17 +1,17 @@
 import { DomainError, HSM_SUBJECTS, IAM_SUBJECTS, type HealthReport, pingResponseSchema } from '@keyward/contracts';
 import { NatsConnectionHolder, RpcClient, type RunningService, SubjectNamespace, requestContext } from '@keyward/platform';
-import { type SuiteContext, createCapturingLogger, createSuiteContext, expectEventually } from '@keyward/testing';
-import { startHsm } from '../../hsm/src/start-hsm';
-import { startIam } from '../../iam/src/start-iam';
+import { type LaunchedService, type RunningStack, findFreePort, startStack } from '@keyward/stack';
+import { type SuiteContext, createSuiteContext, expectEventually, repoRoot } from '@keyward/testing';
 import { startKms } from './start-kms';
 
-// The KMS with its two peers, in-process, on real Postgres and NATS under this suite's prefix.
+// The KMS in-process, its two peers as their built processes (apps never import apps), all on real
+// Postgres and NATS under this suite's prefix.
 describe('KMS with HSM and IAM over NATS', () => {
   let suite: SuiteContext;
   let kms: RunningService;
-  let iam: RunningService;
-  let hsm: RunningService | undefined;
-  const hsmLog = createCapturingLogger('hsm');
+  let peers: RunningStack;
+  const hsmLines: string[] = [];
+  const peer = (app: 'hsm' | 'iam'): LaunchedService => peers.services.find((s) => s.app === app)!;
 
   const kmsHealth = async (): Promise<{ status: number; body: HealthReport }> => {
     const response = await fetch(`${kms.url}/health`);
@@ -20,15 +20,20 @@ describe('KMS with HSM and IAM over NATS', () => {
 
   beforeAll(async () => {
     suite = await createSuiteContext(['iam', 'kms', 'hsm']);
-    [iam, hsm, kms] = await Promise.all([
-      startIam(suite.envFor('iam')),
-      startHsm(suite.envFor('hsm', { LOG_LEVEL: 'debug' }), { logger: hsmLog.logger }),
-      startKms(suite.envFor('kms')),
-    ]);
+    peers = await startStack({
+      root: repoRoot(),
+      apps: ['iam', 'hsm'],
+      env: { PATH: process.env['PATH'], ...suite.envFor('hsm', { LOG_LEVEL: 'debug' }), DATABASE_URL: undefined },
+      perAppEnv: (app) => ({ DATABASE_URL: suite.databases[app]?.url }),
+      ports: { iam: await findFreePort(), hsm: await findFreePort() },
+      onOutput: (app, line) => app === 'hsm' && hsmLines.push(line),
+    });
+    kms = await startKms(suite.envFor('kms'));
   });
 
   afterAll(async () => {
-    await Promise.all([kms?.close(), iam?.close(), hsm?.close()]);
+    await kms?.close();
+    await peers?.stop();
     await suite?.dispose();
   });
 
@@ -57,8 +62,8 @@ describe('KMS with HSM and IAM over NATS', () => {
     );
     expect(iamReply).toMatchObject({ service: 'iam', requestId: 'req-to-iam' });
     await expectEventually(() => {
-      const line = hsmLog.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['requestId'] === 'req-across-nats');
-      expect(line).toBeDefined();
+      const line = hsmLines.find((l) => l.includes('"requestId":"req-across-nats"'));
+      expect(line).toContain('"msg":"rpc handled"');
     });
   });
 
@@ -82,8 +87,11 @@ describe('KMS with HSM and IAM over NATS', () => {
   });
 
   it('is degraded, not down, while the HSM is away; "no responders" maps to a chosen code', async () => {
-    await hsm?.close();
-    hsm = undefined;
+    const hsm = peer('hsm').process;
+    await new Promise((resolve) => {
+      hsm.once('exit', resolve);
+      hsm.kill('SIGTERM');
+    });
     const { status, body } = await kmsHealth();
     expect(status).toBe(200);
     expect(body.status).toBe('degraded');

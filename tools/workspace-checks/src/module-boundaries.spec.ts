@@ -18,7 +18,7 @@ async function lintFixture(fixture: string, asPath: string): Promise<string[]> {
       {
         files: ['**/*.ts'],
         languageOptions: { parser: tseslint.parser },
-        plugins: { '@nx': nxPlugin },
+        plugins: { '@nx': nxPlugin as unknown as ESLint.Plugin },
         rules: { '@nx/enforce-module-boundaries': ['error', boundaries] },
       },
     ],
