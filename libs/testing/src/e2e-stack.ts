@@ -1,4 +1,4 @@
-import { KEYWARD_APPS, type KeywardAppName, appUrlEnvName } from '@keyward/contracts';
+import { type KeywardAppName, appUrlEnvName } from '@keyward/contracts';
 import { type RunningStack, findFreePort, startStack } from '@keyward/stack';
 import globalSetup from './jest/global-setup';
 import { repoRoot } from './services/repo-root';
@@ -34,7 +34,7 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
     throw new Error(`${(error as Error).message}\n--- app output ---\n${output.slice(-40).join('\n')}`);
   }
   (globalThis as GlobalWithStack).__keywardE2eStack = { stack, suite };
-  for (const app of apps) process.env[appUrlEnvName(app)] = `http://127.0.0.1:${ports[app] ?? KEYWARD_APPS[app].port}`;
+  for (const service of stack.services) process.env[appUrlEnvName(service.app)] = service.url;
   process.env['KEYWARD_ADMIN_APIKEY'] = suite.adminApiKey;
   process.env['KEYWARD_E2E_NATS_PREFIX'] = suite.prefix;
 }

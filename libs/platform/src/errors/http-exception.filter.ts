@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { HEADERS } from '@keyward/contracts';
@@ -23,8 +23,7 @@ export function sendHttpError(
     .send(formatHttpError(format, error, { requestId: request.id, ...(errorId ? { errorId } : {}) }));
 }
 
-/** The one place HTTP errors are mapped (thin controllers and services only throw DomainError). */
-@Catch()
+/** Maps HTTP errors (thin controllers and services only throw DomainError); reached through TransportErrorFilter. */
 export class HttpErrorFilter implements ExceptionFilter {
   constructor(
     private readonly format: HttpErrorFormat,

@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
+import type { ArgumentsHost, RpcExceptionFilter } from '@nestjs/common';
 import { type Observable, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import type { RpcErrorWire } from '@keyward/contracts';
@@ -6,10 +6,9 @@ import { reportError } from './error-reporter';
 import { toDomainError } from './to-domain-error';
 
 /**
- * The one place NATS handler errors are mapped: every error leaves as a coded RpcErrorWire, so the
+ * Maps NATS handler errors (reached through TransportErrorFilter): every error leaves as a coded RpcErrorWire, so the
  * caller can rethrow the same DomainError (never Nest's "Internal server error" for a user mistake).
  */
-@Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   constructor(private readonly logger: Logger) {}
 
