@@ -42,3 +42,28 @@ export function appUrlEnvName(app: KeywardAppName): string {
 export function defaultDatabaseUrl(app: KeywardAppName): string {
   return `postgresql://postgres@127.0.0.1:5432/keyward_${app.replace(/-/g, '_')}`;
 }
+
+/** The consumer services: they reach the KMS only over its public HTTP API (libs/kms-client). */
+export const CONSUMER_APPS = ['app-configuration', 'schematics', 'dbaas'] as const;
+export type ConsumerAppName = (typeof CONSUMER_APPS)[number];
+
+/** The IAM service each consumer acts as: its token's `service_name` and its CRNs' service segment. */
+export const CONSUMER_SERVICE_NAMES = {
+  'app-configuration': 'apprapp',
+  schematics: 'schematics',
+  dbaas: 'hyperp-dbaas-postgresql',
+} as const satisfies Record<ConsumerAppName, ServiceName>;
+
+/** `KEYWARD_<APP>_TLS_CERT_FILE` / `_TLS_KEY_FILE`: PEM files for the app's HTTPS listener. */
+export function appTlsEnvNames(app: KeywardAppName): { cert: string; key: string } {
+  const prefix = KEYWARD_APPS[app].envPrefix;
+  return { cert: `${prefix}_TLS_CERT_FILE`, key: `${prefix}_TLS_KEY_FILE` };
+}
+
+/**
+ * `KEYWARD_NATS_PASSWORD_<APP>`: where the nats-server configuration (deploy/nats) reads each app's
+ * NATS password; the app itself gets it as NATS_PASSWORD (and its user name as NATS_USER).
+ */
+export function natsPasswordEnvName(app: KeywardAppName): string {
+  return `KEYWARD_NATS_PASSWORD_${KEYWARD_APPS[app].envPrefix.replace(/^KEYWARD_/, '')}`;
+}

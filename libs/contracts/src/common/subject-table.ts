@@ -37,6 +37,18 @@ export const CONCRETE_SUBJECTS: readonly string[] = [
   ...Object.values(IAM_EVENT_SUBJECTS),
 ];
 
+/**
+ * Each app's NATS user name is its app name, and its request inboxes live under `_INBOX.<app>.`: the
+ * permission configuration lets a user read only its own replies, never another app's.
+ */
+export function natsUserName(app: KeywardAppName): string {
+  return app;
+}
+
+export function natsInboxPrefix(app: KeywardAppName): string {
+  return `_INBOX.${app}`;
+}
+
 /** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const patternTokens = pattern.split('.');

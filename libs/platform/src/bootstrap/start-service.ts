@@ -2,6 +2,7 @@ import { type DynamicModule, type INestApplication, type Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { HEADERS, type StreamSpec } from '@keyward/contracts';
 import type { ServiceConfig } from '../config/service-config';
@@ -52,7 +53,9 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     imports: [PlatformModule.forRoot(config, logger), ...definition.imports],
   };
 
+  const tls = config.http.tls;
   const adapter = new FastifyAdapter({
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => acceptOrCreateRequestId(request.headers[HEADERS.requestId]),
     bodyLimit: 1024 * 1024,
   });
@@ -96,7 +99,7 @@ async function appUrl(app: INestApplication, config: ServiceConfig): Promise<str
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${config.http.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 async function closeApp(app: INestApplication, logger: Logger): Promise<void> {
