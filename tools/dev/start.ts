@@ -10,7 +10,7 @@ import { loadOrCreateDevSecrets } from './dev-secrets';
 import { ensureLocalServices } from './local-services';
 
 /** The apps `npm start` runs, in start order (peers before the KMS that pings them). */
-export const STACK_APPS: readonly KeywardAppName[] = ['iam', 'hsm', 'kms'];
+export const STACK_APPS: readonly KeywardAppName[] = ['iam', 'hsm', 'kms', 'app-configuration', 'schematics', 'dbaas'];
 
 const root = join(__dirname, '..', '..');
 
@@ -57,9 +57,10 @@ async function main(): Promise<void> {
   });
 
   console.log('\nKeyward is running:');
-  for (const service of stack.services) console.log(`  ${service.app.padEnd(6)} ${service.url}   (health: ${service.url}/health)`);
+  for (const service of stack.services) console.log(`  ${service.app.padEnd(18)} ${service.url}   (health: ${service.url}/health)`);
   console.log(`\n  Development admin API key (${ADMIN_APIKEY_ENV}): ${secrets[ADMIN_APIKEY_ENV]}`);
-  console.log('  (kept in .keyward/dev-secrets.env; delete that file for new keys)\n  Press Ctrl-C to stop.\n');
+  console.log('  (kept in .keyward/dev-secrets.env; delete that file for new keys)');
+  console.log('  `npx keyward status` shows every service\'s health. Press Ctrl-C to stop.\n');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEYWARD_APPS, type KeywardAppName, appPortEnvName } from '@keyward/contracts';
+import { KEYWARD_APPS, type KeywardAppName, appPortEnvName, appUrlEnvName } from '@keyward/contracts';
 import { waitForHealth } from './wait-for-health';
 
 export interface LaunchedService {
@@ -44,11 +44,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const main = builtMainPath(options.root, app);
     if (!existsSync(main)) throw new Error(`${main} does not exist: build the apps first (npx nx run-many -t build)`);
   }
+  const portOf = (app: KeywardAppName) => options.ports[app] ?? KEYWARD_APPS[app].port;
+  // How the apps reach one another over HTTP (consumers → KMS, everyone → IAM): KEYWARD_<APP>_URL.
+  const peerUrls = Object.fromEntries(options.apps.map((app) => [appUrlEnvName(app), `http://127.0.0.1:${portOf(app)}`]));
   for (const app of options.apps) {
-    const port = options.ports[app] ?? KEYWARD_APPS[app].port;
+    const port = portOf(app);
     const child = spawn(process.execPath, ['--enable-source-maps', builtMainPath(options.root, app)], {
       cwd: options.root,
-      env: { ...options.env, ...options.perAppEnv?.(app), [appPortEnvName(app)]: String(port) },
+      env: { ...peerUrls, ...options.env, ...options.perAppEnv?.(app), [appPortEnvName(app)]: String(port) },
       stdio: options.onOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
     });
     if (options.onOutput) forwardLines(child, (line) => options.onOutput?.(app, line));

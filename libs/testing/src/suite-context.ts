@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ADMIN_APIKEY_ENV, type KeywardAppName, appPortEnvName } from '@keyward/contracts';
+import { ADMIN_APIKEY_ENV, type KeywardAppName, SERVICE_NAMES, appPortEnvName, serviceApiKeyEnvName } from '@keyward/contracts';
 import { type TestDatabase, createTestDatabase } from './services/test-database';
 import { createNatsPrefix, deleteStreamsWithPrefix } from './services/test-nats';
 import { readTestEnvironment } from './services/test-environment';
@@ -13,6 +13,8 @@ export type AppEnv = Record<string, string | undefined>;
 export interface SuiteContext {
   prefix: string;
   adminApiKey: string;
+  /** KEYWARD_SERVICE_APIKEY_<NAME> for every service, fresh per suite. */
+  serviceApiKeys: Record<string, string>;
   databases: Partial<Record<KeywardAppName, TestDatabase>>;
   /** The environment for `app`: port 0 (the OS picks), quiet logs, memory streams. */
   envFor(app: KeywardAppName, extra?: AppEnv): AppEnv;
@@ -23,11 +25,13 @@ export async function createSuiteContext(apps: readonly KeywardAppName[]): Promi
   const { natsUrl } = readTestEnvironment();
   const prefix = createNatsPrefix();
   const adminApiKey = `kw-test-admin-${randomBytes(16).toString('hex')}`;
+  const serviceApiKeys = Object.fromEntries(SERVICE_NAMES.map((service) => [serviceApiKeyEnvName(service), `kw-test-${service}-${randomBytes(16).toString('hex')}`]));
   const databases: Partial<Record<KeywardAppName, TestDatabase>> = {};
   for (const app of apps) databases[app] = await createTestDatabase(app);
   return {
     prefix,
     adminApiKey,
+    serviceApiKeys,
     databases,
     envFor: (app, extra = {}) => ({
       [appPortEnvName(app)]: '0',
@@ -37,6 +41,7 @@ export async function createSuiteContext(apps: readonly KeywardAppName[]): Promi
       KEYWARD_NATS_STREAM_STORAGE: 'memory',
       LOG_LEVEL: 'warn',
       [ADMIN_APIKEY_ENV]: adminApiKey,
+      ...serviceApiKeys,
       ...extra,
     }),
     dispose: async () => {

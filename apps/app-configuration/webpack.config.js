@@ -1,0 +1,3 @@
+const keywardAppWebpackConfig = require('../../tools/webpack/app-webpack-config');
+
+module.exports = keywardAppWebpackConfig(__dirname);
