@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { type HealthReport, appUrlEnvName } from '@keyward/contracts';
+import { join } from 'node:path';
+import { CONSUMER_APPS, type HealthReport, appUrlEnvName } from '@keyward/contracts';
 import { builtMainPath } from '@keyward/stack';
 import { repoRoot } from '@keyward/testing';
 import { E2E_APPS } from './support/e2e-apps';
@@ -24,6 +25,25 @@ describe('the built stack', () => {
     const report = (await (await fetch(`${url('kms')}/health`)).json()) as HealthReport;
     expect(report.checks['hsm']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^replica hsm-/) });
     expect(report.checks['iam']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^replica iam-/) });
+  });
+
+  it.each(CONSUMER_APPS)('%s reaches the KMS over HTTP and IAM over NATS', async (app) => {
+    const report = (await (await fetch(`${url(app)}/health`)).json()) as HealthReport;
+    expect(report.checks['kms']).toEqual({ status: 'ok' });
+    expect(report.checks['iam']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^replica iam-/) });
+  });
+
+  it('`keyward status` shows all six services ok', () => {
+    const run = spawnSync(process.execPath, [join(repoRoot(), 'apps', 'cli', 'bin', 'keyward.js'), 'status'], {
+      env: { PATH: process.env['PATH'], ...Object.fromEntries(E2E_APPS.map((app) => [appUrlEnvName(app), url(app)])) },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    for (const app of E2E_APPS) expect(lines.find((line) => line.startsWith(`${app} `))).toMatch(new RegExp(`^${app}\\s+ok\\s+${url(app)}$`));
   });
 
   it('echoes a caller x-request-id and makes one up otherwise', async () => {

@@ -106,6 +106,7 @@ export function renderNatsServerConfig(options: NatsServerConfigOptions = {}): s
     '# Generated from libs/contracts (SUBJECT_TABLE, STREAMS) by `npm run nats:config`. Do not edit by hand:',
     '# a test fails when this file and the generator disagree.',
     '# One user per Keyward app; passwords come from the environment (KEYWARD_NATS_PASSWORD_<APP>).',
+    '# nats-server parses a variable as a config value: use letters and digits, starting with a letter.',
     `port: ${options.port ?? 4222}`,
     `jetstream: { store_dir: ${quote(options.jetstreamStoreDir ?? '/data/jetstream')} }`,
     'authorization: {',

@@ -9,3 +9,4 @@ export * from './services/test-environment';
 export * from './services/template-databases';
 export { default as prepareTestServices } from './jest/global-setup';
 export { default as stopTestServices } from './jest/global-teardown';
+export * from './services/nats-server-process';
