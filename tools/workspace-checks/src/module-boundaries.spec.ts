@@ -55,4 +55,32 @@ describe('module boundaries (tools/eslint/module-boundaries.json)', () => {
   it('lets an app import a shared library', async () => {
     expect(await lintFixture('iam-imports-platform.fixture.ts.txt', 'apps/iam/src/boundary-fixture.ts')).toEqual([]);
   });
+
+  describe('consumers (app-configuration, schematics, dbaas)', () => {
+    const consumers = ['app-configuration', 'schematics', 'dbaas'];
+
+    it.each(consumers)('%s may not import apps/kms, apps/hsm or libs/crypto', async (consumer) => {
+      const asPath = `apps/${consumer}/src/boundary-fixture.ts`;
+      const relativeImport = /^@nx\/enforce-module-boundaries: Projects cannot be imported by a relative or absolute path/;
+      expect(await lintFixture('iam-imports-kms.fixture.ts.txt', asPath)).toEqual([expect.stringMatching(relativeImport)]);
+      expect(await lintFixture('imports-hsm.fixture.ts.txt', asPath)).toEqual([expect.stringMatching(relativeImport)]);
+      expect(await lintFixture('kms-imports-crypto.fixture.ts.txt', asPath)).toEqual([
+        expect.stringMatching(/A project tagged with "scope:consumer" can only depend on libs tagged with "scope:consumer", "scope:shared"/),
+      ]);
+    });
+
+    it.each(consumers)('%s may import libs/kms-client and the shared libs', async (consumer) => {
+      const asPath = `apps/${consumer}/src/boundary-fixture.ts`;
+      expect(await lintFixture('imports-kms-client.fixture.ts.txt', asPath)).toEqual([]);
+      expect(await lintFixture('iam-imports-platform.fixture.ts.txt', asPath)).toEqual([]);
+    });
+
+    it('keeps libs/kms-client for consumers: the KMS itself and the HSM may not use it', async () => {
+      for (const app of ['kms', 'hsm']) {
+        expect(await lintFixture('imports-kms-client.fixture.ts.txt', `apps/${app}/src/boundary-fixture.ts`)).toEqual([
+          expect.stringMatching(new RegExp(`A project tagged with "scope:${app}" can only depend on libs tagged with`)),
+        ]);
+      }
+    });
+  });
 });
