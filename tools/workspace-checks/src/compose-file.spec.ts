@@ -25,10 +25,16 @@ const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 // Compose supports YAML merge keys (`<<: *app`); the file uses them for what all apps share.
 const compose = parse(composeText, { merge: true }) as ComposeFile;
 
+const envNamesCache = new Map<KeywardAppName, { known: string[]; required: string[] }>();
+
 function envNamesOf(app: KeywardAppName): { known: string[]; required: string[] } {
+  const cached = envNamesCache.get(app);
+  if (cached) return cached;
   const run = spawnSync(process.execPath, [builtMainPath(root, app), '--env-names'], { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'] } });
   if (run.status !== 0) throw new Error(`${app} --env-names failed (build the apps first):\n${run.stderr}`);
-  return JSON.parse(run.stdout) as { known: string[]; required: string[] };
+  const names = JSON.parse(run.stdout) as { known: string[]; required: string[] };
+  envNamesCache.set(app, names);
+  return names;
 }
 
 describe('docker-compose.yml', () => {
@@ -100,3 +106,15 @@ describe('docker-compose.yml', () => {
     expect(composeText).not.toMatch(/kwdev_|postgres:postgres@/);
   });
 });
+
+describe('docs/OPERATIONS.md', () => {
+  const operations = readFileSync(join(root, 'docs', 'OPERATIONS.md'), 'utf8');
+
+  it.each(APPS)('names every variable %s reads', (app) => {
+    // Per-app names are documented once as KEYWARD_<APP>_…
+    const documentedAs = (name: string) => name.replace(KEYWARD_APPS[app].envPrefix, 'KEYWARD_<APP>');
+    const missing = envNamesOf(app).known.filter((name) => !operations.includes(`\`${documentedAs(name)}\``));
+    expect(missing).toEqual([]);
+  });
+});
+
