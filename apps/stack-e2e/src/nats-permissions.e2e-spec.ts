@@ -97,10 +97,10 @@ describe('NATS permissions generated from the subject table', () => {
 
     // The same call as a raw request in @nestjs/microservices' packet format, reply under _INBOX.kms.
     const { connection, violations } = await connectAs('kms');
-    const codec = JSONCodec<{ response?: { replicaId: string } }>();
-    const reply = await connection.request(HSM_SUBJECTS.ping, codec.encode({ pattern: HSM_SUBJECTS.ping, data: {}, id: 'probe-1' }), { timeout: 2000 });
+    const packet = { pattern: HSM_SUBJECTS.ping, data: {}, id: 'probe-1' };
+    const reply = await connection.request(HSM_SUBJECTS.ping, JSONCodec().encode(packet), { timeout: 2000 });
     expect(reply.subject.startsWith(`${natsInboxPrefix('kms')}.`)).toBe(true);
-    expect(codec.decode(reply.data).response?.replicaId).toMatch(/^hsm-/);
+    expect(JSONCodec<{ response?: { replicaId: string } }>().decode(reply.data).response?.replicaId).toMatch(/^hsm-/);
     expect(violations).toEqual([]);
   });
 
