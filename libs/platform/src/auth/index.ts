@@ -1,0 +1,6 @@
+export * from './principal';
+export * from './jwt-verifier';
+export * from './source-crn';
+export * from './authz-client';
+export * from './auth.guard';
+export * from './auth.module';
