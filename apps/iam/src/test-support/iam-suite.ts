@@ -1,3 +1,4 @@
+import type { NatsConnection } from 'nats';
 import { randomBytes } from 'node:crypto';
 import { type SuiteContext, createCapturingLogger, createSuiteContext } from '@keyward/testing';
 import type { RunningService } from '@keyward/platform';
@@ -53,4 +54,26 @@ export async function call(iamUrl: string, token: string | undefined, method: st
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+/** Calls an `rpc.iam.*` subject in Nest's NATS wire format; returns the reply's response or err. */
+export async function rpc(nats: NatsConnection, prefix: string, subject: string, data: unknown): Promise<{ response?: unknown; err?: unknown }> {
+  const message = await nats.request(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify({ pattern: subject, data, id: `t-${Math.random()}` })), { timeout: 5000 });
+  return JSON.parse(new TextDecoder().decode(message.data)) as { response?: unknown; err?: unknown };
+}
+
+/** Collects the JSON events published under `<prefix>.events.iam.>` (core subscription). */
+export function collectEvents(nats: NatsConnection, prefix: string): { events: { subject: string; data: Record<string, unknown> }[]; stop(): void } {
+  const events: { subject: string; data: Record<string, unknown> }[] = [];
+  const subscription = nats.subscribe(`${prefix}.events.iam.>`, {
+    callback: (_error, message) => {
+      events.push({ subject: message.subject.slice(prefix.length + 1), data: JSON.parse(new TextDecoder().decode(message.data)) as Record<string, unknown> });
+    },
+  });
+  return { events, stop: () => subscription.unsubscribe() };
+}
+
+export function accountOfToken(token: string): string {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { account: { bss: string } };
+  return payload.account.bss;
 }
