@@ -57,6 +57,10 @@ export class IdentityRepository {
     return this.prisma.resourceGroup.findUnique({ where: { accountId_name: { accountId, name } } });
   }
 
+  createResourceGroup(group: { id: string; accountId: string; name: string }) {
+    return this.prisma.resourceGroup.create({ data: { ...group, isDefault: false } });
+  }
+
   listResourceGroups(accountId: string) {
     return this.prisma.resourceGroup.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
   }

@@ -99,11 +99,25 @@ describe('IAM resource registry over HTTP and NATS', () => {
     expect((await call(s.iam.url, admin, 'GET', `/v2/resource_instances/${cluster.body?.['guid'] as string}`)).status).toBe(404);
   });
 
+  it('lists resource groups (Default exists) and places instances in a new one', async () => {
+    const groups = await call(s.iam.url, admin, 'GET', '/v2/resource_groups');
+    expect(groups.body?.['resources']).toEqual([expect.objectContaining({ name: 'Default', default: true, account_id: account })]);
+    const created = await call(s.iam.url, admin, 'POST', '/v2/resource_groups', { name: 'payments' });
+    expect(created.status).toBe(201);
+    expect((await call(s.iam.url, admin, 'POST', '/v2/resource_groups', { name: 'payments' })).status).toBe(409);
+    const instance = await call(s.iam.url, admin, 'POST', '/v2/resource_instances', { name: 'k', service: 'kms', plan: 'lite', target: 'eu-de', resource_group: created.body?.['id'] });
+    expect(instance.body?.['resource_group_id']).toBe(created.body?.['id']);
+    const foreign = await call(s.iam.url, admin, 'POST', '/v2/resource_instances', { name: 'k', service: 'kms', plan: 'lite', target: 'eu-de', resource_group: 'c'.repeat(32) });
+    expect(foreign.status).toBe(404);
+  });
+
   it('shows a user without policies nothing, and refuses creation', async () => {
     const user = await call(s.iam.url, admin, 'POST', '/v1/users', { name: 'nobody' });
     const key = await call(s.iam.url, admin, 'POST', '/v1/apikeys', { name: 'k', iam_id: user.body?.['iam_id'] });
     const token = await tokenFor(s.iam.url, key.body?.['apikey'] as string);
     expect((await call(s.iam.url, token, 'GET', '/v2/resource_instances')).body?.['resources']).toEqual([]);
     expect((await call(s.iam.url, token, 'POST', '/v2/resource_instances', { name: 'x', service: 'kms', plan: 'lite', target: 'us-south' })).status).toBe(401);
+    expect((await call(s.iam.url, token, 'GET', '/v2/resource_groups')).body?.['resources']).toEqual([]);
+    expect((await call(s.iam.url, token, 'POST', '/v2/resource_groups', { name: 'mine' })).status).toBe(401);
   });
 });
