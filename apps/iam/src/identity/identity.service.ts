@@ -3,7 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, DomainError } from '@keyward/contracts';
 import { type AuthenticatedCaller, parsePayload } from '@keyward/platform';
+import { AuditWriter } from '../audit/audit-writer';
 import { AuthzService } from '../authz/authz.service';
+import { IamEventsPublisher } from '../events/iam-events.publisher';
 import { IAM_SERVICE, isAllowed } from '../common/caller-checks';
 import { Clock } from '../common/clock';
 import { hashSecret, newApiKey, newHexId } from '../common/secrets';
@@ -44,6 +46,8 @@ export class IdentityService {
     private readonly policies: PoliciesRepository,
     private readonly authz: AuthzService,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
+    private readonly events: IamEventsPublisher,
   ) {}
 
   async createAccount(caller: AuthenticatedCaller, body: unknown) {
@@ -61,7 +65,7 @@ export class IdentityService {
     await this.requireManage(caller, account, 'iam-identity.user.manage');
     const identity = await this.create({ iamId: userIamId(), kind: 'user', accountId: account, name: input.name, serviceName: null, isOperator: false });
     if (input.administrator) {
-      await this.policies.create(
+      const [policy] = await this.policies.create(
         {
           id: randomUUID(),
           accountId: account,
@@ -76,6 +80,11 @@ export class IdentityService {
         },
         [],
       );
+      this.authz.policiesChanged(account);
+      if (policy) {
+        this.audit.record({ at: this.clock.now(), kind: 'policy.change', accountId: account, actorId: caller.principal.iamId, outcome: 'created', detail: { policyId: policy.id, type: 'access', administratorOf: account } });
+        await this.events.policyChanged({ policyId: policy.id, type: 'access', change: 'created', accountId: account }, policy.version);
+      }
     }
     return identityView(identity);
   }

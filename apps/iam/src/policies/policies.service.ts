@@ -110,6 +110,7 @@ export class PoliciesService {
   }
 
   private async changed(policy: StoredPolicy, change: 'created' | 'updated' | 'deleted', caller: AuthenticatedCaller): Promise<void> {
+    this.authz.policiesChanged(policy.accountId);
     this.audit.record({
       at: this.clock.now(),
       kind: 'policy.change',
@@ -122,6 +123,7 @@ export class PoliciesService {
   }
 
   private async changedById(id: string, accountId: string, type: 'access' | 'authorization', change: 'deleted', caller: AuthenticatedCaller, version: number): Promise<void> {
+    this.authz.policiesChanged(accountId);
     this.audit.record({ at: this.clock.now(), kind: 'policy.change', accountId, actorId: caller.principal.iamId, outcome: change, detail: { policyId: id, type } });
     await this.events.policyChanged({ policyId: id, type, change, accountId }, version);
   }

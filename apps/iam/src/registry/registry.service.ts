@@ -111,6 +111,7 @@ export class RegistryService {
     if (!(await this.mayDo(caller, instance, 'resource-controller.instance.delete'))) throw new DomainError('UNAUTHORIZED_ERR');
     const deleted = await this.repository.delete(guid);
     if (!deleted) throw new DomainError('INSTANCE_NOT_FOUND_ERR');
+    this.authz.instanceDeleted(guid);
     await this.events.instanceDeleted({ ...deleted, state: 'removed' });
   }
 

@@ -22,10 +22,15 @@ export const instanceGetRequestSchema = z.union([
 ]);
 export type InstanceGetRequest = z.infer<typeof instanceGetRequestSchema>;
 
+/** The reply of `rpc.iam.instance.get.v1`: `null` when IAM does not know the instance. */
+export const instanceGetResponseSchema = serviceInstanceSchema.nullable();
+
 export const instanceListRequestSchema = z
   .object({ service: z.string().optional(), account_id: z.string().optional(), target: z.string().optional() })
   .strict();
 export type InstanceListRequest = z.infer<typeof instanceListRequestSchema>;
+
+export const instanceListResponseSchema = z.array(serviceInstanceSchema);
 
 export const instanceEventSchema = serviceInstanceSchema;
 

@@ -5,7 +5,7 @@ import {
   IAM_SUBJECTS,
   authzCheckBatchResponseSchema,
   authzCheckResponseSchema,
-  serviceInstanceSchema,
+  instanceGetResponseSchema,
   type ServiceInstance,
 } from '@keyward/contracts';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
@@ -84,6 +84,6 @@ export class IamAuthzClient implements AuthzDecider, OnApplicationBootstrap, OnA
 
 /** `rpc.iam.instance.get.v1` by guid; undefined when IAM does not know it. */
 export async function getInstanceFromIam(rpc: RpcClient, guid: string): Promise<ServiceInstance | undefined> {
-  const reply = await rpc.request(IAM_SUBJECTS.instanceGet, { guid }, { response: serviceInstanceSchema.nullable() });
+  const reply = await rpc.request(IAM_SUBJECTS.instanceGet, { guid }, { response: instanceGetResponseSchema });
   return reply ?? undefined;
 }
