@@ -144,6 +144,30 @@ describe('IAM policies and decisions over HTTP and NATS', () => {
     expect(await decide(check({ serviceName: 'hyperp-dbaas-postgresql', serviceInstance: cluster }))).toEqual({ decision: 'deny' });
   });
 
+  it('grants a source service in another account only when the policy names that account', async () => {
+    const other = await call(s.iam.url, admin, 'POST', '/v1/accounts', { name: 'customer-b' });
+    const accountB = other.body?.['id'] as string;
+    const apprapp = await tokenFor(s.iam.url, s.serviceKeys['apprapp'] as string);
+    const appB = (await call(s.iam.url, apprapp, 'POST', '/v2/resource_instances', { name: 'cfg-b', service: 'apprapp', plan: 'standard', target: 'eu-de', account_id: accountB })).body as { guid: string };
+    const fromB = { subject: { serviceName: 'apprapp', serviceInstance: appB.guid, accountId: accountB }, action: 'kms.secrets.unwrap', resource: { serviceName: 'kms', accountId: account, serviceInstance: kp.guid } };
+    expect(await decide(fromB)).toEqual({ decision: 'deny' });
+
+    const created = await call(s.iam.url, admin, 'POST', '/v2/policies', {
+      type: 'authorization',
+      subject: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: accountB }, { key: 'serviceName', operator: 'stringEquals', value: 'apprapp' }] },
+      resource: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: account }, { key: 'serviceName', operator: 'stringEquals', value: 'kms' }, { key: 'serviceInstance', operator: 'stringEquals', value: kp.guid }] },
+      control: { grant: { roles: [{ role_id: READER }] } },
+    });
+    expect(created.status).toBe(201);
+    expect(await decide(fromB)).toEqual({ decision: 'allow', policyId: created.body?.['id'] });
+    // The same service in this account, or B's instance claimed to be in this account: not granted.
+    expect(await decide({ ...fromB, subject: { ...fromB.subject, accountId: account } })).toEqual({ decision: 'deny' });
+    expect(await decide({ ...fromB, resource: { ...fromB.resource, serviceInstance: '00000000-0000-4000-8000-000000000001' } })).toEqual({ decision: 'deny' });
+    // A service token administers nothing: the policy is "not found" to it.
+    expect((await call(s.iam.url, apprapp, 'DELETE', `/v2/policies/${created.body?.['id'] as string}`)).status).toBe(404);
+    expect((await call(s.iam.url, admin, 'DELETE', `/v2/policies/${created.body?.['id'] as string}`)).status).toBe(204);
+  });
+
   it('refuses bad policies with a 4xx and a message, writing nothing', async () => {
     const before = await policyCount();
     const base = {
