@@ -7,6 +7,7 @@ import {
   Caller,
   KeywardAuthGuard,
   type RunningService,
+  ServiceTokenProvider,
   loadServiceConfig,
   startService,
 } from '@keyward/platform';
@@ -67,6 +68,19 @@ describe('the platform guard in another app, against IAM over HTTP (JWKS) and NA
     expect((await wrap('abc.def.ghi')).status).toBe(401);
     const body = (await wrap('abc.def.ghi')).body as { resources: { reasons: { code: string }[] }[] };
     expect(body.resources[0]?.reasons[0]?.code).toBe('TOKEN_INVALID_ERR');
+  });
+
+  it('gives a service its own token (ServiceTokenProvider), shared and reused until renewal', async () => {
+    const provider = new ServiceTokenProvider({ iamUrl: s.iam.url, apiKey: s.serviceKeys['kms'] as string });
+    const [a, b] = await Promise.all([provider.get(), provider.get()]);
+    expect(a).toBe(b);
+    expect(await provider.get()).toBe(a);
+    const claims = JSON.parse(Buffer.from(a.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims['service_name']).toBe('kms');
+    const wrong = new ServiceTokenProvider({ iamUrl: s.iam.url, apiKey: 'kw_not-the-service-key-000000000000' });
+    const error = await wrong.get().catch((e: unknown) => e as Error);
+    expect(String((error as Error).message)).toMatch(/BXNIM0415E/);
+    expect(String((error as Error).message)).not.toContain('kw_not-the-service-key');
   });
 
   it('refuses a route that declares no requirement, even to the administrator', async () => {

@@ -4,3 +4,4 @@ export * from './source-crn';
 export * from './authz-client';
 export * from './auth.guard';
 export * from './auth.module';
+export * from './service-token.provider';
