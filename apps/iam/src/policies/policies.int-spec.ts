@@ -138,6 +138,28 @@ describe('IAM policies and decisions over HTTP and NATS', () => {
     const child = await call(s.iam.url, admin, 'GET', `/v2/policies/${backup.policyId as string}`);
     expect(child.body).toMatchObject({ delegated_from: id });
     expect((await call(s.iam.url, admin, 'DELETE', `/v2/policies/${backup.policyId as string}`)).status).toBe(409);
+    expect(await decide(check({ serviceName: 'hyperp-dbaas-backup', serviceInstance: cluster }, 'kms.secrets.create'))).toEqual({ decision: 'deny' });
+
+    // Replacing the parent replaces its delegated grant too.
+    const replaced = await call(
+      s.iam.url,
+      admin,
+      'PUT',
+      `/v2/policies/${id}`,
+      {
+        type: 'authorization',
+        subject: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: account }, { key: 'serviceName', operator: 'stringEquals', value: 'hyperp-dbaas-postgresql' }] },
+        resource: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: account }, { key: 'serviceName', operator: 'stringEquals', value: 'kms' }] },
+        control: { grant: { roles: [{ role_id: WRITER }] } },
+        delegate_dependents: true,
+      },
+      { 'if-match': created.headers.get('etag') as string },
+    );
+    expect(replaced.status).toBe(200);
+    const afterReplace = await decide(check({ serviceName: 'hyperp-dbaas-backup', serviceInstance: cluster }, 'kms.secrets.create'));
+    expect(afterReplace.decision).toBe('allow');
+    expect(afterReplace.policyId).not.toBe(backup.policyId);
+    expect((await call(s.iam.url, admin, 'GET', `/v2/policies/${backup.policyId as string}`)).status).toBe(404);
 
     expect((await call(s.iam.url, admin, 'DELETE', `/v2/policies/${id}`)).status).toBe(204);
     expect(await decide(check({ serviceName: 'hyperp-dbaas-backup', serviceInstance: cluster }))).toEqual({ decision: 'deny' });
