@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { type SuiteContext, createCapturingLogger, createSuiteContext } from '@keyward/testing';
 import type { RunningService } from '@keyward/platform';
 import { SERVICE_NAMES, serviceApiKeyEnvName } from '@keyward/contracts';
+import { Clock } from '../common/clock';
 import { startIam } from '../start-iam';
 
 export interface IamSuite {
@@ -14,7 +15,7 @@ export interface IamSuite {
 }
 
 /** IAM on its own database and NATS prefix, with every service's API key set and logs captured. */
-export async function startIamSuite(extraEnv: Record<string, string> = {}): Promise<IamSuite> {
+export async function startIamSuite(extraEnv: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<IamSuite> {
   const suite = await createSuiteContext(['iam']);
   const serviceKeys = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `kw-test-${name}-${randomBytes(16).toString('hex')}`]));
   const env = suite.envFor('iam', {
@@ -23,7 +24,7 @@ export async function startIamSuite(extraEnv: Record<string, string> = {}): Prom
     ...extraEnv,
   });
   const logs = createCapturingLogger('iam', 'debug');
-  const iam = await startIam(env, { logger: logs.logger });
+  const iam = await startIam(env, { logger: logs.logger, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     suite,
     iam,

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { IamAuthenticator } from 'ibm-cloud-sdk-core';
 import { IAM_TOKEN_ISSUER } from '@keyward/contracts';
+import { Clock } from '../common/clock';
 import { type IamSuite, call, startIamSuite, tokenFor } from '../test-support/iam-suite';
 
 const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
@@ -129,5 +130,31 @@ describe('IAM signing key rotation', () => {
     expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([firstKid, decodeProtectedHeader(after).kid]));
     expect((await call(s.iam.url, before, 'GET', '/v1/apikeys')).status).toBe(200);
     expect((await call(s.iam.url, after, 'GET', '/v1/apikeys')).status).toBe(200);
+  });
+});
+
+describe('IAM refuses expired tokens', () => {
+  let s: IamSuite;
+  /** IAM's clock runs two hours behind, so the tokens it issues expired an hour ago. */
+  class LateClock extends Clock {
+    now(): Date {
+      return new Date(Date.now() - 2 * 3600 * 1000);
+    }
+  }
+
+  beforeAll(async () => {
+    s = await startIamSuite({}, { clock: new LateClock() });
+  });
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('answers 401 TOKEN_EXPIRED_ERR for a token past its exp', async () => {
+    const token = await tokenFor(s.iam.url, s.suite.adminApiKey);
+    expect(decodeJwt(token).exp as number).toBeLessThan(Date.now() / 1000);
+    const response = await call(s.iam.url, token, 'GET', '/v1/apikeys');
+    expect(response.status).toBe(401);
+    expect(response.body?.['errorCode']).toBe('TOKEN_EXPIRED_ERR');
   });
 });
