@@ -1,8 +1,7 @@
 import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
-import { HealthRegistry } from '@keyward/platform';
+import { HealthRegistry, ServiceTokenProvider } from '@keyward/platform';
 import { KmsClient } from './kms-client';
 import type { KmsClientConfig } from './kms-client.config';
-import { ServiceTokenSource } from './service-token-source';
 
 /**
  * Gives a consumer app its KmsClient (with the service's own token source) and puts the KMS in the
@@ -33,7 +32,7 @@ export class KmsClientModule {
       providers: [
         {
           provide: KmsClient,
-          useFactory: () => new KmsClient({ kmsUrl: config.kmsUrl, tokens: new ServiceTokenSource({ iamUrl: config.iamUrl, apiKey: config.apiKey }) }),
+          useFactory: () => new KmsClient({ kmsUrl: config.kmsUrl, tokens: new ServiceTokenProvider({ iamUrl: config.iamUrl, apiKey: config.apiKey }) }),
         },
         { provide: KmsHealthRegistration, useFactory: (health: HealthRegistry, client: KmsClient) => new KmsHealthRegistration(health, client), inject: [HealthRegistry, KmsClient] },
       ],

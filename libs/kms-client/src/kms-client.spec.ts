@@ -1,9 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestContext } from '@keyward/platform';
+import { ServiceTokenProvider, requestContext } from '@keyward/platform';
 import { KmsClient } from './kms-client';
 import { KmsClientError } from './kms-client-error';
-import { ServiceTokenSource } from './service-token-source';
 
 interface Seen {
   method?: string;
@@ -52,7 +51,7 @@ describe(KmsClient.name, () => {
     const kms = await fakeServer(kmsHandler);
     servers.push(iam.server, kms.server);
     let now = 1_000_000;
-    const tokens = new ServiceTokenSource({ iamUrl: iam.url, apiKey: API_KEY, now: () => now });
+    const tokens = new ServiceTokenProvider({ iamUrl: iam.url, apiKey: API_KEY, now: () => now });
     return { iam, kms, client: new KmsClient({ kmsUrl: kms.url, tokens }), advance: (ms: number) => (now += ms) };
   }
 
@@ -75,13 +74,25 @@ describe(KmsClient.name, () => {
     const { iam, kms, client, advance } = await setUp((_seen, res) => json(res, 200, { plaintext: 'p', keyVersion: { id: 'v1' } }));
     await Promise.all([client.unwrap(ref, { ciphertext: 'c' }), client.unwrap(ref, { ciphertext: 'c' })]);
     expect(iam.seen).toHaveLength(1);
-    advance(3600_000 - 61_000);
+    advance(0.8 * 3600_000 - 1000);
     await client.unwrap(ref, { ciphertext: 'c' });
     expect(iam.seen).toHaveLength(1);
     advance(2_000);
     await client.unwrap(ref, { ciphertext: 'c' });
     expect(iam.seen).toHaveLength(2);
     expect(kms.seen.map((seen) => seen.headers['authorization'])).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-1', 'Bearer token-2']);
+  });
+
+  it('retries once with a fresh token when the KMS refuses the cached one', async () => {
+    let calls = 0;
+    const { iam, kms, client } = await setUp((_seen, res) => {
+      calls += 1;
+      if (calls === 1) return json(res, 401, { resources: [{ errorMsg: 'Unauthorized', reasons: [{ code: 'UNAUTHORIZED_ERR', status: 401 }] }] });
+      json(res, 200, { ciphertext: 'c', keyVersion: { id: 'v1' } });
+    });
+    await expect(client.wrap(ref)).resolves.toMatchObject({ ciphertext: 'c' });
+    expect(iam.seen).toHaveLength(2);
+    expect(kms.seen.map((seen) => seen.headers['authorization'])).toEqual(['Bearer token-1', 'Bearer token-2']);
   });
 
   it('turns a Key Protect error envelope into a coded error', async () => {
@@ -98,15 +109,15 @@ describe(KmsClient.name, () => {
 
   it('reports an unreachable KMS as SERVICE_UNAVAILABLE_ERR', async () => {
     const { client } = await setUp((_seen, res) => json(res, 200, {}));
-    const unreachable = new KmsClient({ kmsUrl: 'http://127.0.0.1:1', tokens: { token: () => Promise.resolve('t') }, timeoutMs: 2000 });
+    const unreachable = new KmsClient({ kmsUrl: 'http://127.0.0.1:1', tokens: { get: () => Promise.resolve('t') }, timeoutMs: 2000 });
     await expect(unreachable.health()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE_ERR', status: 503, isTransient: true });
     await expect(client.health()).rejects.toMatchObject({ code: 'BAD_RPC_RESPONSE_ERR' });
   });
 
-  it('refuses a rejected API key without echoing it', async () => {
+  it('stops before the KMS when IAM refuses the service API key, without echoing the key', async () => {
     const { client, kms } = await setUp((_seen, res) => json(res, 200, {}), 400);
-    const error = (await client.wrap(ref).catch((caught: unknown) => caught)) as KmsClientError;
-    expect(error).toMatchObject({ code: 'UNAUTHORIZED_ERR', status: 401 });
+    const error = (await client.wrap(ref).catch((caught: unknown) => caught)) as Error;
+    expect(error).toMatchObject({ code: 'INTERNAL_ERR' });
     expect(error.message).not.toContain(API_KEY);
     expect(kms.seen).toHaveLength(0);
   });

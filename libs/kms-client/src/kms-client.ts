@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { HEADERS, type HealthReport, healthReportSchema } from '@keyward/contracts';
 import { requestContext } from '@keyward/platform';
 import { KmsClientError, kmsErrorFromBody } from './kms-client-error';
-import type { TokenSource } from './service-token-source';
+
+/** The consumer's own service token (platform's ServiceTokenProvider in the apps). */
+export interface TokenSource {
+  get(): Promise<string>;
+  /** Forget the token, so the next call fetches a new one (after the KMS refused it). */
+  invalidate?(): void;
+}
 
 export interface KmsClientOptions {
   /** The KMS's public URL (KEYWARD_KMS_URL). */
@@ -67,15 +73,22 @@ export class KmsClient {
 
   private async keyAction<T>(ref: KeyRef, action: string, body: object, schema: z.ZodType<T>): Promise<T> {
     const path = `/api/v2/keys/${encodeURIComponent(ref.keyId)}/actions/${action}`;
-    const response = await this.send('POST', path, {
-      headers: {
-        authorization: `Bearer ${await this.options.tokens.token()}`,
-        [HEADERS.bluemixInstance]: ref.instanceId,
-        [HEADERS.sourceCrn]: ref.sourceCrn,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
+    const call = async () =>
+      this.send('POST', path, {
+        headers: {
+          authorization: `Bearer ${await this.options.tokens.get()}`,
+          [HEADERS.bluemixInstance]: ref.instanceId,
+          [HEADERS.sourceCrn]: ref.sourceCrn,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    let response = await call();
+    if (response.status === 401 && this.options.tokens.invalidate) {
+      // The token may have been revoked or signed by a key IAM no longer publishes: retry once with a new one.
+      this.options.tokens.invalidate();
+      response = await call();
+    }
     const json: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw kmsErrorFromBody(response.status, json);
     const parsed = schema.safeParse(json);

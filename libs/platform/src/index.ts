@@ -29,3 +29,4 @@ export * from './bootstrap/run-main';
 export * from './validation/parse-payload';
 export * from './database/database.module';
 export * from './nats/ping.controller';
+export * from './auth/index';

@@ -26,7 +26,8 @@ export const SUBJECT_TABLE: readonly SubjectRule[] = [
   { pattern: IAM_SUBJECTS.ping, kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
   { pattern: 'rpc.iam.authz.>', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
   { pattern: 'rpc.iam.instance.>', kind: 'rpc', publishers: NOT_IAM, subscribers: ['iam'], queue: 'iam' },
-  { pattern: 'events.iam.>', kind: 'event', publishers: ['iam'], subscribers: NOT_IAM },
+  // IAM replicas also listen to their own events to drop each other's cached policies and instances.
+  { pattern: 'events.iam.>', kind: 'event', publishers: ['iam'], subscribers: EVERY_SERVICE },
   { pattern: KMS_EVENT_SUBJECTS.allKeys, kind: 'event', publishers: ['kms'], subscribers: CONSUMERS },
 ];
 

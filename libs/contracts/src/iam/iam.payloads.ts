@@ -22,10 +22,15 @@ export const instanceGetRequestSchema = z.union([
 ]);
 export type InstanceGetRequest = z.infer<typeof instanceGetRequestSchema>;
 
+/** The reply of `rpc.iam.instance.get.v1`: `null` when IAM does not know the instance. */
+export const instanceGetResponseSchema = serviceInstanceSchema.nullable();
+
 export const instanceListRequestSchema = z
   .object({ service: z.string().optional(), account_id: z.string().optional(), target: z.string().optional() })
   .strict();
 export type InstanceListRequest = z.infer<typeof instanceListRequestSchema>;
+
+export const instanceListResponseSchema = z.array(serviceInstanceSchema);
 
 export const instanceEventSchema = serviceInstanceSchema;
 
@@ -44,6 +49,8 @@ export const authzResourceSchema = z.object({
   resourceType: z.string().optional(),
   resource: z.string().optional(),
   keyRing: z.string().optional(),
+  /** Filled in by IAM from the registry when `serviceInstance` names an instance it knows. */
+  resourceGroupId: z.string().optional(),
 });
 export const authzCheckRequestSchema = z.object({
   subject: authzSubjectSchema,
@@ -69,3 +76,27 @@ export const policyChangedEventSchema = z.object({
   accountId: z.string(),
 });
 export type PolicyChangedEvent = z.infer<typeof policyChangedEventSchema>;
+
+/** Claims of an IAM access token (a signed JWT; verify it against `GET /identity/keys`). */
+export const accessTokenClaimsSchema = z.object({
+  iam_id: z.string(),
+  sub: z.string(),
+  sub_type: z.enum(['user', 'ServiceId']),
+  /** IBM's shape: the account id is `account.bss`. */
+  account: z.object({ bss: z.string() }),
+  /** Set only for a Keyward service's own identity. */
+  service_name: z.string().optional(),
+  iat: z.number(),
+  exp: z.number(),
+});
+export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
+
+/** `GET /v1/endpoints`: where each Keyward service answers, so a client needs only IAM's URL. */
+export const endpointsCatalogSchema = z.object({
+  endpoints: z.array(z.object({ app: z.string(), service_names: z.array(z.string()), url: z.string() })),
+});
+export type EndpointsCatalog = z.infer<typeof endpointsCatalogSchema>;
+
+/** The `iss` of every IAM access token, and its signature algorithm (keys in `GET /identity/keys`). */
+export const IAM_TOKEN_ISSUER = 'keyward-iam';
+export const IAM_TOKEN_ALGORITHM = 'RS256';

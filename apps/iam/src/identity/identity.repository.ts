@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { IamPrisma } from '../database/iam-prisma.service';
+
+export interface IdentityRecord {
+  iamId: string;
+  kind: 'user' | 'ServiceId';
+  accountId: string;
+  name: string;
+  serviceName: string | null;
+  isOperator: boolean;
+  createdAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  iamId: string;
+  accountId: string;
+  name: string;
+  state: 'active' | 'disabled';
+  createdAt: Date;
+}
+
+type Row = { kind: string } & Omit<IdentityRecord, 'kind'>;
+const toIdentity = (row: Row): IdentityRecord => ({ ...row, kind: row.kind === 'user' ? 'user' : 'ServiceId' });
+const apiKeySelect = { id: true, iamId: true, accountId: true, name: true, state: true, createdAt: true } as const;
+const toApiKey = (row: { state: string } & Omit<ApiKeyRecord, 'state'>): ApiKeyRecord => ({ ...row, state: row.state === 'active' ? 'active' : 'disabled' });
+
+/** Accounts, resource groups, identities, API keys (hashes) and refresh tokens (hashes). */
+@Injectable()
+export class IdentityRepository {
+  constructor(private readonly prisma: IamPrisma) {}
+
+  findDefaultAccount() {
+    return this.prisma.account.findFirst({ where: { isDefault: true } });
+  }
+
+  findAccount(id: string) {
+    return this.prisma.account.findUnique({ where: { id } });
+  }
+
+  async createAccount(account: { id: string; name: string; isDefault: boolean }, defaultGroupId: string): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.account.create({ data: account }),
+      this.prisma.resourceGroup.create({ data: { id: defaultGroupId, accountId: account.id, name: 'Default', isDefault: true } }),
+    ]);
+  }
+
+  findDefaultResourceGroup(accountId: string) {
+    return this.prisma.resourceGroup.findFirst({ where: { accountId, isDefault: true } });
+  }
+
+  findResourceGroup(id: string) {
+    return this.prisma.resourceGroup.findUnique({ where: { id } });
+  }
+
+  findResourceGroupByName(accountId: string, name: string) {
+    return this.prisma.resourceGroup.findUnique({ where: { accountId_name: { accountId, name } } });
+  }
+
+  createResourceGroup(group: { id: string; accountId: string; name: string }) {
+    return this.prisma.resourceGroup.create({ data: { ...group, isDefault: false } });
+  }
+
+  listResourceGroups(accountId: string) {
+    return this.prisma.resourceGroup.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
+  }
+
+  async findIdentity(iamId: string): Promise<IdentityRecord | undefined> {
+    const row = await this.prisma.identity.findUnique({ where: { iamId } });
+    return row ? toIdentity(row) : undefined;
+  }
+
+  async findServiceIdentity(serviceName: string): Promise<IdentityRecord | undefined> {
+    const row = await this.prisma.identity.findUnique({ where: { serviceName } });
+    return row ? toIdentity(row) : undefined;
+  }
+
+  async findIdentityByName(accountId: string, kind: 'user' | 'ServiceId', name: string): Promise<IdentityRecord | undefined> {
+    const row = await this.prisma.identity.findUnique({ where: { accountId_kind_name: { accountId, kind, name } } });
+    return row ? toIdentity(row) : undefined;
+  }
+
+  async createIdentity(identity: Omit<IdentityRecord, 'createdAt'>): Promise<IdentityRecord> {
+    return toIdentity(await this.prisma.identity.create({ data: identity }));
+  }
+
+  async createApiKey(key: { id: string; iamId: string; accountId: string; name: string; keyHash: string }): Promise<ApiKeyRecord> {
+    return toApiKey(await this.prisma.apiKey.create({ data: key, select: apiKeySelect }));
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.prisma.apiKey.findUnique({ where: { keyHash }, select: apiKeySelect });
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async findApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.prisma.apiKey.findUnique({ where: { id }, select: apiKeySelect });
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async listApiKeys(iamId: string): Promise<ApiKeyRecord[]> {
+    return (await this.prisma.apiKey.findMany({ where: { iamId }, select: apiKeySelect, orderBy: { createdAt: 'asc' } })).map(toApiKey);
+  }
+
+  async setApiKeyState(id: string, state: 'active' | 'disabled'): Promise<void> {
+    await this.prisma.apiKey.update({ where: { id }, data: { state } });
+  }
+
+  /** Deleting a key also ends the sessions it started. */
+  async deleteApiKey(id: string): Promise<void> {
+    await this.prisma.$transaction([this.prisma.refreshToken.deleteMany({ where: { apiKeyId: id } }), this.prisma.apiKey.delete({ where: { id } })]);
+  }
+
+  async createRefreshToken(token: { tokenHash: string; iamId: string; apiKeyId: string; expiresAt: Date }): Promise<void> {
+    await this.prisma.refreshToken.create({ data: token });
+  }
+
+  /** Marks a refresh token used, once: a second use (a replay) finds nothing. */
+  async consumeRefreshToken(tokenHash: string, now: Date): Promise<{ iamId: string; apiKeyId: string } | undefined> {
+    const updated = await this.prisma.refreshToken.updateManyAndReturn({
+      where: { tokenHash, usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+      select: { iamId: true, apiKeyId: true },
+    });
+    return updated[0];
+  }
+
+  async deleteExpiredRefreshTokens(now: Date): Promise<void> {
+    await this.prisma.refreshToken.deleteMany({ where: { OR: [{ expiresAt: { lte: now } }, { usedAt: { not: null } }] } });
+  }
+}

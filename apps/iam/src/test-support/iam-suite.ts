@@ -1,0 +1,80 @@
+import type { NatsConnection } from 'nats';
+import { randomBytes } from 'node:crypto';
+import { type SuiteContext, createCapturingLogger, createSuiteContext } from '@keyward/testing';
+import type { RunningService } from '@keyward/platform';
+import { SERVICE_NAMES, serviceApiKeyEnvName } from '@keyward/contracts';
+import { Clock } from '../common/clock';
+import { startIam } from '../start-iam';
+
+export interface IamSuite {
+  suite: SuiteContext;
+  iam: RunningService;
+  logs: ReturnType<typeof createCapturingLogger>;
+  serviceKeys: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** IAM on its own database and NATS prefix, with every service's API key set and logs captured. */
+export async function startIamSuite(extraEnv: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<IamSuite> {
+  const suite = await createSuiteContext(['iam']);
+  const serviceKeys = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `kw-test-${name}-${randomBytes(16).toString('hex')}`]));
+  const env = suite.envFor('iam', {
+    ...Object.fromEntries(SERVICE_NAMES.map((name) => [serviceApiKeyEnvName(name), serviceKeys[name] as string])),
+    KEYWARD_IAM_AUDIT_FLUSH_MS: '20',
+    ...extraEnv,
+  });
+  const logs = createCapturingLogger('iam', 'debug');
+  const iam = await startIam(env, { logger: logs.logger, ...(options.clock ? { clock: options.clock } : {}) });
+  return {
+    suite,
+    iam,
+    logs,
+    serviceKeys,
+    close: async () => {
+      await iam.close();
+      await suite.dispose();
+    },
+  };
+}
+
+export async function tokenFor(iamUrl: string, apikey: string): Promise<string> {
+  const response = await fetch(`${iamUrl}/identity/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey }).toString(),
+  });
+  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export async function call(iamUrl: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${iamUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+/** Calls an `rpc.iam.*` subject in Nest's NATS wire format; returns the reply's response or err. */
+export async function rpc(nats: NatsConnection, prefix: string, subject: string, data: unknown): Promise<{ response?: unknown; err?: unknown }> {
+  const message = await nats.request(`${prefix}.${subject}`, new TextEncoder().encode(JSON.stringify({ pattern: subject, data, id: `t-${Math.random()}` })), { timeout: 5000 });
+  return JSON.parse(new TextDecoder().decode(message.data)) as { response?: unknown; err?: unknown };
+}
+
+/** Collects the JSON events published under `<prefix>.events.iam.>` (core subscription). */
+export function collectEvents(nats: NatsConnection, prefix: string): { events: { subject: string; data: Record<string, unknown> }[]; stop(): void } {
+  const events: { subject: string; data: Record<string, unknown> }[] = [];
+  const subscription = nats.subscribe(`${prefix}.events.iam.>`, {
+    callback: (_error, message) => {
+      events.push({ subject: message.subject.slice(prefix.length + 1), data: JSON.parse(new TextDecoder().decode(message.data)) as Record<string, unknown> });
+    },
+  });
+  return { events, stop: () => subscription.unsubscribe() };
+}
+
+export function accountOfToken(token: string): string {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { account: { bss: string } };
+  return payload.account.bss;
+}

@@ -1,0 +1,39 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NatsConnectionHolder } from '../nats/nats-connection';
+import { RpcClient } from '../nats/rpc-client';
+import { SubjectNamespace } from '../nats/subject-namespace';
+import { AUTHZ_DECIDER, AUTH_VERIFIER, INSTANCE_LOOKUP, KeywardAuthGuard } from './auth.guard';
+import { IamAuthzClient, getInstanceFromIam } from './authz-client';
+import { JwtVerifier } from './jwt-verifier';
+import type { InstanceLookup } from './source-crn';
+
+/**
+ * The guard and what it needs, for every app but IAM: tokens verified against IAM's JWKS (cached),
+ * decisions and instances asked over NATS. Import once with IAM's URL; use
+ * `@UseGuards(KeywardAuthGuard)` with `@Authorize(...)` / `@Authenticated()` on routes.
+ */
+@Module({})
+export class AuthModule {
+  static forRoot(options: { iamUrl: string }): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      providers: [
+        { provide: AUTH_VERIFIER, useFactory: () => JwtVerifier.forJwksUrl(`${options.iamUrl.replace(/\/$/, '')}/identity/keys`) },
+        {
+          provide: IamAuthzClient,
+          inject: [RpcClient, NatsConnectionHolder, SubjectNamespace],
+          useFactory: (rpc: RpcClient, nats: NatsConnectionHolder, namespace: SubjectNamespace) => new IamAuthzClient(rpc, nats, namespace),
+        },
+        { provide: AUTHZ_DECIDER, useExisting: IamAuthzClient },
+        {
+          provide: INSTANCE_LOOKUP,
+          inject: [RpcClient],
+          useFactory: (rpc: RpcClient): InstanceLookup => (guid) => getInstanceFromIam(rpc, guid),
+        },
+        KeywardAuthGuard,
+      ],
+      exports: [AUTH_VERIFIER, AUTHZ_DECIDER, INSTANCE_LOOKUP, IamAuthzClient, KeywardAuthGuard],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { type JWTVerifyGetKey, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { DomainError, IAM_TOKEN_ALGORITHM, IAM_TOKEN_ISSUER } from '@keyward/contracts';
+import { type Principal, principalFromClaims } from './principal';
+
+export interface JwtVerifierOptions {
+  /** Seconds of clock skew tolerated on `exp`/`iat`. */
+  clockToleranceSec?: number;
+  /** Tests pass a clock; defaults to the system's. */
+  now?: () => Date;
+}
+
+/**
+ * Verifies IAM access tokens locally: signature against IAM's keys (a cached JWKS in other apps, the
+ * key store in IAM itself), issuer, algorithm and expiry. Errors never echo the token.
+ */
+export class JwtVerifier {
+  constructor(
+    private readonly getKey: JWTVerifyGetKey,
+    private readonly options: JwtVerifierOptions = {},
+  ) {}
+
+  /**
+   * For apps other than IAM: IAM's `GET /identity/keys`, cached; an unknown `kid` (a key IAM rotated
+   * in) refetches at most every 30 s, so rotation needs no restart.
+   */
+  static forJwksUrl(jwksUrl: string, options: JwtVerifierOptions = {}): JwtVerifier {
+    const jwks = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 5000 });
+    return new JwtVerifier(jwks, options);
+  }
+
+  async verify(token: string | undefined): Promise<Principal> {
+    if (!token) throw new DomainError('UNAUTHORIZED_ERR', 'Unauthorized: a bearer token from IAM is required');
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.getKey, {
+        issuer: IAM_TOKEN_ISSUER,
+        algorithms: [IAM_TOKEN_ALGORITHM],
+        clockTolerance: this.options.clockToleranceSec ?? 5,
+        ...(this.options.now ? { currentDate: this.options.now() } : {}),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new DomainError('TOKEN_EXPIRED_ERR', undefined, { cause: stripToken(error) });
+      if (error instanceof DomainError) throw error;
+      if (isJwksUnavailable(error)) {
+        throw new DomainError('SERVICE_UNAVAILABLE_ERR', 'IAM signing keys could not be fetched', { cause: stripToken(error) });
+      }
+      throw new DomainError('TOKEN_INVALID_ERR', undefined, { cause: stripToken(error) });
+    }
+    const principal = principalFromClaims(payload);
+    if (!principal) throw new DomainError('TOKEN_INVALID_ERR', 'The token lacks required IAM claims');
+    return principal;
+  }
+}
+
+function isJwksUnavailable(error: unknown): boolean {
+  return error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/i.test(error.message));
+}
+
+/** jose's errors can carry the claims; keep only the code and name for the log. */
+function stripToken(error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  return new Error(`${(error as Error).name ?? 'Error'}${code ? ` (${code})` : ''}`);
+}
