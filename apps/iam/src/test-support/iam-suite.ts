@@ -17,9 +17,10 @@ export interface IamSuite {
 /** IAM on its own database and NATS prefix, with every service's API key set and logs captured. */
 export async function startIamSuite(extraEnv: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<IamSuite> {
   const suite = await createSuiteContext(['iam']);
-  const serviceKeys = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `kw-test-${name}-${randomBytes(16).toString('hex')}`]));
+  // The suite context generates every service's key; envFor passes them, so a second replica started
+  // from the same context bootstraps the same keys.
+  const serviceKeys = Object.fromEntries(SERVICE_NAMES.map((name) => [name, suite.serviceApiKeys[serviceApiKeyEnvName(name)] as string]));
   const env = suite.envFor('iam', {
-    ...Object.fromEntries(SERVICE_NAMES.map((name) => [serviceApiKeyEnvName(name), serviceKeys[name] as string])),
     KEYWARD_IAM_AUDIT_FLUSH_MS: '20',
     ...extraEnv,
   });
