@@ -1,4 +1,5 @@
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { GCM_IV_BYTES, GCM_TAG_BYTES, aesGcmDecrypt, aesGcmEncrypt, freshIv, zeroize } from './aes-gcm';
 import { CryptoError } from './crypto-error';
 
@@ -69,6 +70,12 @@ export interface RsaKeyPair {
 /** RSA-4096 for ceremony and import key pairs (generation takes about a second on our machines). */
 export function generateRsaKeyPair(bits = 4096): RsaKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
+}
+
+/** Same, off the event loop: RSA-4096 generation would otherwise stall every other request. */
+export async function generateRsaKeyPairAsync(bits = 4096): Promise<RsaKeyPair> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: bits });
   return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
 }
 

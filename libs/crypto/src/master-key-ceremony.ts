@@ -65,16 +65,27 @@ export async function runCeremony(domainId: string, parts: number, threshold: nu
  * before anyone uses it.
  */
 export async function combineParts(parts: readonly Uint8Array[], threshold: number, masterCheck: string): Promise<Buffer> {
-  if (parts.length < threshold) throw new CryptoError('invalid-input', 'not enough parts to rebuild the master key');
-  const [first] = parts;
-  let masterKey: Buffer;
-  if (threshold === 1 && first) masterKey = Buffer.from(first.subarray(0, MASTER_KEY_BYTES));
-  else masterKey = Buffer.from(await combine(parts.slice(0, threshold).map((part) => Uint8Array.from(part))));
+  const masterKey = await rebuildMasterKey(parts, threshold);
   if (masterKey.length !== MASTER_KEY_BYTES || !checksEqual(masterKeyCheck(masterKey), masterCheck)) {
     zeroize(masterKey);
     throw new CryptoError('unauthentic', 'the parts do not rebuild the master key');
   }
   return masterKey;
+}
+
+/**
+ * Rebuilds without a check value: only for a ceremony's first use when the check value is made from
+ * the result (the platform domain's development parts file).
+ */
+export async function rebuildMasterKey(parts: readonly Uint8Array[], threshold: number): Promise<Buffer> {
+  if (threshold < 1 || parts.length < threshold) throw new CryptoError('invalid-input', 'not enough parts to rebuild the master key');
+  const [first] = parts;
+  if (threshold === 1 && first) return Buffer.from(first.subarray(0, MASTER_KEY_BYTES));
+  try {
+    return Buffer.from(await combine(parts.slice(0, threshold).map((part) => Uint8Array.from(part))));
+  } catch {
+    throw new CryptoError('unauthentic', 'the parts do not rebuild a master key');
+  }
 }
 
 export function partCheck(domainId: string, part: Uint8Array): string {

@@ -1,7 +1,45 @@
-import { type Env, loadServiceConfig } from '@keyward/platform';
+import { z } from 'zod';
+import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
 
-/** The HSM daemon's environment (its backends and master-key settings arrive with issue 4). */
+const base64Key32 = z
+  .string()
+  .refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+    message: 'must be 32 bytes in base64 (44 characters)',
+  });
+
+/**
+ * The HSM daemon's environment.
+ * - KEYWARD_HSM_BACKEND: `software` (master keys only in memory). `pkcs11` is documented but not yet built.
+ * - KEYWARD_HSM_STORAGE_KEY: protects ceremony private keys at rest; every replica of a deployment
+ *   needs the same value so each can decrypt parts submitted to the domain's ceremony key. When unset,
+ *   a per-process key is used (fine for one replica; ceremony keys are then replaced after a restart).
+ * - KEYWARD_HSM_PLATFORM_PARTS_FILE: development convenience: a JSON file of platform master-key parts
+ *   (tools/dev/hsm-dev-parts.ts writes one) from which the platform domain auto-unseals at start.
+ */
 export function loadHsmConfig(env: Env) {
-  const { service } = loadServiceConfig('hsm', env, {});
-  return { service };
+  const { service, own } = loadServiceConfig('hsm', env, {
+    KEYWARD_HSM_BACKEND: z.enum(['software']).default('software'),
+    KEYWARD_HSM_STORAGE_KEY: base64Key32.optional(),
+    KEYWARD_HSM_PLATFORM_PARTS_FILE: z.string().min(1).optional(),
+    KEYWARD_HSM_KEY_CACHE_SIZE: envFields.positiveInt(10_000),
+    KEYWARD_HSM_KEY_CACHE_TTL_MS: envFields.positiveInt(300_000),
+  });
+  const hsm: HsmConfig = {
+    backend: own.KEYWARD_HSM_BACKEND,
+    storageKey: own.KEYWARD_HSM_STORAGE_KEY ? Buffer.from(own.KEYWARD_HSM_STORAGE_KEY, 'base64') : undefined,
+    platformPartsFile: own.KEYWARD_HSM_PLATFORM_PARTS_FILE,
+    keyCacheSize: own.KEYWARD_HSM_KEY_CACHE_SIZE,
+    keyCacheTtlMs: own.KEYWARD_HSM_KEY_CACHE_TTL_MS,
+  };
+  return { service, hsm };
 }
+
+export interface HsmConfig {
+  backend: 'software';
+  storageKey?: Buffer;
+  platformPartsFile?: string;
+  keyCacheSize: number;
+  keyCacheTtlMs: number;
+}
+
+export const HSM_CONFIG = Symbol('HSM_CONFIG');

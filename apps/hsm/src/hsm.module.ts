@@ -1,0 +1,87 @@
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { PLATFORM_DOMAIN_ID } from '@keyward/contracts';
+import { masterKeyCheck, partCheck, rebuildMasterKey, zeroize } from '@keyward/crypto';
+import { LOGGER, MetricsService, NatsConnectionHolder, SERVICE_CONFIG, type ServiceConfig, SubjectNamespace } from '@keyward/platform';
+import { HSM_CONFIG, type HsmConfig } from './config/hsm.config';
+import { DomainService, ephemeralStorageKey } from './domains/domain.service';
+import { MasterKeyring } from './domains/master-keyring';
+import { readPlatformPartsFile } from './domains/platform-parts-file';
+import { KeyCache } from './keys/key-cache';
+import { KeyOperations } from './keys/key-operations.service';
+import { KeyStoreRepository } from './keystore/key-store.repository';
+import { HsmRpcRouter } from './rpc/hsm-rpc.router';
+
+/**
+ * Starts serving when the app has started: the platform domain exists (and is unsealed from the parts
+ * file if one is configured); hs-crypto domains stay sealed until their custodians load them.
+ */
+class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private router?: HsmRpcRouter;
+
+  constructor(
+    @Inject(HSM_CONFIG) private readonly config: HsmConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly nats: NatsConnectionHolder,
+    private readonly namespace: SubjectNamespace,
+    private readonly metrics: MetricsService,
+    private readonly repository: KeyStoreRepository,
+    private readonly domains: DomainService,
+    private readonly keys: KeyOperations,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.router = new HsmRpcRouter(this.nats.get(), this.namespace, this.domains, this.keys, this.metrics, this.logger);
+    this.domains.setListener(this.router);
+    await this.repository.ensureDomain(PLATFORM_DOMAIN_ID);
+    this.router.start();
+    if (this.config.platformPartsFile) await this.unsealPlatformFromFile(this.config.platformPartsFile);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.router?.stop();
+    await this.domains.sealAll();
+  }
+
+  private async unsealPlatformFromFile(path: string): Promise<void> {
+    const { threshold, parts } = readPlatformPartsFile(path);
+    const domain = await this.domains.domain(PLATFORM_DOMAIN_ID);
+    if (!domain.masterCheck) {
+      // First start: the file is the ceremony. Record its check values, never the parts.
+      const masterKey = await rebuildMasterKey(parts, threshold);
+      const check = masterKeyCheck(masterKey);
+      zeroize(masterKey);
+      await this.repository.initializeDomain(PLATFORM_DOMAIN_ID, threshold, check, parts.map((part) => partCheck(PLATFORM_DOMAIN_ID, part)));
+    }
+    await this.domains.unsealWithParts(PLATFORM_DOMAIN_ID, parts);
+    for (const part of parts) zeroize(part);
+    this.logger.warn('platform domain unsealed from a parts file (development convenience: the file holds the master key)');
+  }
+}
+
+@Module({})
+export class HsmModule {
+  static forConfig(config: HsmConfig): DynamicModule {
+    const keyring = new MasterKeyring();
+    const cache = new KeyCache(config.keyCacheSize, config.keyCacheTtlMs);
+    return {
+      module: HsmModule,
+      providers: [
+        { provide: HSM_CONFIG, useValue: config },
+        KeyStoreRepository,
+        {
+          provide: DomainService,
+          inject: [KeyStoreRepository, SERVICE_CONFIG, LOGGER],
+          useFactory: (repository: KeyStoreRepository, service: ServiceConfig, logger: Logger) =>
+            new DomainService(repository, keyring, cache, config.storageKey ?? ephemeralStorageKey(), service.replicaId, logger),
+        },
+        {
+          provide: KeyOperations,
+          inject: [KeyStoreRepository, LOGGER],
+          useFactory: (repository: KeyStoreRepository, logger: Logger) => new KeyOperations(repository, keyring, cache, logger),
+        },
+        HsmLifecycle,
+      ],
+    };
+  }
+}
