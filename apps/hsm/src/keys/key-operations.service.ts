@@ -37,6 +37,13 @@ import type { KeyCache } from './key-cache';
 type WrapRequest = z.output<typeof wrapRequestSchema>;
 type UnwrapRequest = z.output<typeof unwrapRequestSchema>;
 
+/**
+ * Lookups shared by the items of one batch: a batch names few keys, so each key's record and newest
+ * version are read once per batch instead of once per item (a batch is answered in one go, so a state
+ * change racing it applies from the next request on, as for a single request in flight).
+ */
+type BatchMemo = Map<string, Promise<{ key: KeyObjectRecord; latest: number }>>;
+
 const field = (name: string) => ({ target: { type: 'field' as const, name } });
 const unprocessable = () => new DomainError('UNPROCESSABLE_CIPHERTEXT_ERR');
 
@@ -112,27 +119,24 @@ export class KeyOperations {
     return { keyId, version: record.version, material: material.toString('base64') };
   }
 
-  async wrap(domainId: string, request: WrapRequest) {
-    const key = await this.usableKey(domainId, request.keyId);
-    if (key.kind !== 'root') throw new DomainError('KEY_ROOT_REQ_ERR');
-    const latest = await this.repository.latestVersion(key.id);
-    if (!latest) throw new DomainError('KEY_OBJECT_NOT_FOUND_ERR');
+  async wrap(domainId: string, request: WrapRequest, memo?: BatchMemo) {
+    const { key, latest } = await this.rootKey(domainId, request.keyId, memo);
     const generated = request.plaintext === undefined;
     const plaintext = generated ? randomBytes(32) : Buffer.from(request.plaintext as string, 'base64');
     try {
       if (plaintext.length > MAX_WRAP_PLAINTEXT_BYTES) {
         throw new DomainError('INVALID_FIELD_ERR', `The plaintext has at most ${MAX_WRAP_PLAINTEXT_BYTES} bytes`, field('plaintext'));
       }
-      const material = await this.material(domainId, key.id, latest.version);
-      const ciphertext = this.crypto(() => wrapDek({ key: material, keyId: key.id, version: latest.version, plaintext, aad: request.aad ?? [] }), 'aad');
-      return { ciphertext, keyVersion: latest.version, ...(generated ? { plaintext: plaintext.toString('base64') } : {}) };
+      const material = await this.material(domainId, key.id, latest);
+      const ciphertext = this.crypto(() => wrapDek({ key: material, keyId: key.id, version: latest, plaintext, aad: request.aad ?? [] }), 'aad');
+      return { ciphertext, keyVersion: latest, ...(generated ? { plaintext: plaintext.toString('base64') } : {}) };
     } finally {
       zeroize(plaintext);
     }
   }
 
-  async unwrap(domainId: string, request: UnwrapRequest) {
-    const { plaintext, version, key, latest } = await this.open(domainId, request);
+  async unwrap(domainId: string, request: UnwrapRequest, memo?: BatchMemo) {
+    const { plaintext, version, key, latest } = await this.open(domainId, request, memo);
     try {
       const result = { plaintext: plaintext.toString('base64'), keyVersion: version, latestVersion: latest };
       if (version >= latest) return result;
@@ -155,11 +159,13 @@ export class KeyOperations {
   }
 
   wrapBatch(domainId: string, items: unknown[]) {
-    return this.batch(items, (item) => this.wrap(domainId, parsePayload(wrapRequestSchema, item, 'INVALID_FIELD_ERR')));
+    const memo: BatchMemo = new Map();
+    return this.batch(items, (item) => this.wrap(domainId, parsePayload(wrapRequestSchema, item, 'INVALID_FIELD_ERR'), memo));
   }
 
   unwrapBatch(domainId: string, items: unknown[]) {
-    return this.batch(items, (item) => this.unwrap(domainId, parsePayload(unwrapRequestSchema, item, 'INVALID_FIELD_ERR')));
+    const memo: BatchMemo = new Map();
+    return this.batch(items, (item) => this.unwrap(domainId, parsePayload(unwrapRequestSchema, item, 'INVALID_FIELD_ERR'), memo));
   }
 
   /** An RSA-4096 pair for an import token; the private half never leaves the HSM (sealed like a key). */
@@ -194,15 +200,11 @@ export class KeyOperations {
     return { results };
   }
 
-  private async open(domainId: string, request: UnwrapRequest) {
-    const key = await this.usableKey(domainId, request.keyId);
-    if (key.kind !== 'root') throw new DomainError('KEY_ROOT_REQ_ERR');
+  private async open(domainId: string, request: UnwrapRequest, memo?: BatchMemo) {
+    const { key, latest } = await this.rootKey(domainId, request.keyId, memo);
     const parsed = this.crypto(() => parseCiphertext(request.ciphertext), 'ciphertext');
     // A ciphertext names its key: one made by another key is not this key's to open.
-    if (parsed.keyId !== key.id) throw unprocessable();
-    const record = await this.repository.findVersion(key.id, parsed.version);
-    if (!record) throw unprocessable();
-    const latest = (await this.repository.latestVersion(key.id))?.version ?? parsed.version;
+    if (parsed.keyId !== key.id || parsed.version > latest) throw unprocessable();
     const material = await this.material(domainId, key.id, parsed.version);
     const plaintext = this.crypto(() => unwrapParsed(parsed, material, request.aad ?? []), 'aad');
     return { plaintext, version: parsed.version, key, latest };
@@ -266,6 +268,23 @@ export class KeyOperations {
     const generation = this.keyring.newestGeneration(domainId);
     if (generation === undefined) throw new DomainError('DOMAIN_SEALED_ERR');
     return generation;
+  }
+
+  /** A usable root key and its newest version number (memoized within a batch). */
+  private rootKey(domainId: string, keyId: string, memo?: BatchMemo): Promise<{ key: KeyObjectRecord; latest: number }> {
+    const cached = memo?.get(keyId);
+    if (cached) return cached;
+    const lookup = (async () => {
+      const key = await this.usableKey(domainId, keyId);
+      if (key.kind !== 'root') throw new DomainError('KEY_ROOT_REQ_ERR');
+      const latest = await this.repository.latestVersion(key.id);
+      if (!latest) throw new DomainError('KEY_OBJECT_NOT_FOUND_ERR');
+      return { key, latest: latest.version };
+    })();
+    memo?.set(keyId, lookup);
+    // A failed lookup is remembered too (same answer for every item of the batch); avoid an unhandled rejection.
+    lookup.catch(() => undefined);
+    return lookup;
   }
 
   private async existingKey(domainId: string, keyId: string): Promise<KeyObjectRecord> {

@@ -39,7 +39,7 @@ export class HsmTestClient {
 
   domainOp<O extends HsmDomainOp>(domainId: string, op: O, payload: unknown): Promise<z.output<(typeof HSM_DOMAIN_OP_RESPONSES)[O]>> {
     return this.rpc.request(HSM_SUBJECTS.domainOp(domainId, op), payload, {
-      response: HSM_DOMAIN_OP_RESPONSES[op] as z.ZodType<z.output<(typeof HSM_DOMAIN_OP_RESPONSES)[O]>>,
+      response: HSM_DOMAIN_OP_RESPONSES[op] as unknown as z.ZodType<z.output<(typeof HSM_DOMAIN_OP_RESPONSES)[O]>>,
       noRespondersCode: 'DOMAIN_SEALED_ERR',
       timeoutMs: 20_000,
     });
@@ -47,7 +47,7 @@ export class HsmTestClient {
 
   domains<O extends HsmDomainsOp>(op: O, payload: unknown): Promise<z.output<(typeof HSM_DOMAINS_OP_RESPONSES)[O]>> {
     return this.rpc.request(HSM_SUBJECTS.domains(op), payload, {
-      response: HSM_DOMAINS_OP_RESPONSES[op] as z.ZodType<z.output<(typeof HSM_DOMAINS_OP_RESPONSES)[O]>>,
+      response: HSM_DOMAINS_OP_RESPONSES[op] as unknown as z.ZodType<z.output<(typeof HSM_DOMAINS_OP_RESPONSES)[O]>>,
       timeoutMs: 30_000,
     });
   }
