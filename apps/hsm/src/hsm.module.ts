@@ -10,7 +10,12 @@ import { readPlatformPartsFile } from './domains/platform-parts-file';
 import { KeyCache } from './keys/key-cache';
 import { KeyOperations } from './keys/key-operations.service';
 import { KeyStoreRepository } from './keystore/key-store.repository';
+import type { MasterKeyBackend } from './backends/master-key-backend';
+import { Pkcs11Backend } from './backends/pkcs11-backend';
+import { SoftwareBackend } from './backends/software-backend';
 import { HsmRpcRouter } from './rpc/hsm-rpc.router';
+
+const MASTER_KEY_BACKEND = Symbol('MASTER_KEY_BACKEND');
 
 /**
  * Starts serving when the app has started: the platform domain exists (and is unsealed from the parts
@@ -28,6 +33,7 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly repository: KeyStoreRepository,
     private readonly domains: DomainService,
     private readonly keys: KeyOperations,
+    @Inject(MASTER_KEY_BACKEND) private readonly backend: MasterKeyBackend,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,12 +41,26 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
     this.domains.setListener(this.router);
     await this.repository.ensureDomain(PLATFORM_DOMAIN_ID);
     this.router.start();
-    if (this.config.platformPartsFile) await this.unsealPlatformFromFile(this.config.platformPartsFile);
+    if (this.backend.platformKey) await this.unsealPlatformFromToken(this.backend.platformKey.bind(this.backend));
+    else if (this.config.platformPartsFile) await this.unsealPlatformFromFile(this.config.platformPartsFile);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.router?.stop();
     await this.domains.sealAll();
+    this.backend.close();
+  }
+
+  /** KYOK in a token: the operator's platform master key never leaves it; the domain is active at once. */
+  private async unsealPlatformFromToken(platformKey: NonNullable<MasterKeyBackend['platformKey']>): Promise<void> {
+    const { key, check } = platformKey();
+    const domain = await this.domains.domain(PLATFORM_DOMAIN_ID);
+    if (!domain.masterCheck) await this.repository.initializeDomain(PLATFORM_DOMAIN_ID, null, check, []);
+    else if (domain.masterCheck !== check) {
+      throw new Error('The token holds another platform master key than the one this key store was made with');
+    }
+    const current = await this.domains.domain(PLATFORM_DOMAIN_ID);
+    await this.domains.activateWith(PLATFORM_DOMAIN_ID, current.generation, key);
   }
 
   private async unsealPlatformFromFile(path: string): Promise<void> {
@@ -68,12 +88,16 @@ export class HsmModule {
       module: HsmModule,
       providers: [
         { provide: HSM_CONFIG, useValue: config },
+        {
+          provide: MASTER_KEY_BACKEND,
+          useFactory: (): MasterKeyBackend => (config.pkcs11 ? new Pkcs11Backend(config.pkcs11) : new SoftwareBackend()),
+        },
         KeyStoreRepository,
         {
           provide: DomainService,
-          inject: [KeyStoreRepository, SERVICE_CONFIG, LOGGER],
-          useFactory: (repository: KeyStoreRepository, service: ServiceConfig, logger: Logger) =>
-            new DomainService(repository, keyring, cache, config.storageKey ?? ephemeralStorageKey(), service.replicaId, logger),
+          inject: [KeyStoreRepository, SERVICE_CONFIG, LOGGER, MASTER_KEY_BACKEND],
+          useFactory: (repository: KeyStoreRepository, service: ServiceConfig, logger: Logger, backend: MasterKeyBackend) =>
+            new DomainService(repository, keyring, cache, backend, config.storageKey ?? ephemeralStorageKey(), service.replicaId, logger),
         },
         {
           provide: KeyOperations,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
+import { ConfigError, type Env, envFields, loadServiceConfig } from '@keyward/platform';
 
 const base64Key32 = z
   .string()
@@ -9,7 +9,9 @@ const base64Key32 = z
 
 /**
  * The HSM daemon's environment.
- * - KEYWARD_HSM_BACKEND: `software` (master keys only in memory). `pkcs11` is documented but not yet built.
+ * - KEYWARD_HSM_BACKEND: `software` (master keys only in memory) or `pkcs11` (master keys in a token:
+ *   KEYWARD_HSM_PKCS11_MODULE, KEYWARD_HSM_PKCS11_TOKEN_LABEL, KEYWARD_HSM_PKCS11_PIN; SoftHSM2 reads
+ *   its token directory from SOFTHSM2_CONF).
  * - KEYWARD_HSM_STORAGE_KEY: protects ceremony private keys at rest; every replica of a deployment
  *   needs the same value so each can decrypt parts submitted to the domain's ceremony key. When unset,
  *   a per-process key is used (fine for one replica; ceremony keys are then replaced after a restart).
@@ -18,14 +20,24 @@ const base64Key32 = z
  */
 export function loadHsmConfig(env: Env) {
   const { service, own } = loadServiceConfig('hsm', env, {
-    KEYWARD_HSM_BACKEND: z.enum(['software']).default('software'),
+    KEYWARD_HSM_BACKEND: z.enum(['software', 'pkcs11']).default('software'),
+    KEYWARD_HSM_PKCS11_MODULE: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
+    KEYWARD_HSM_PKCS11_TOKEN_LABEL: z.string().min(1).default('keyward'),
+    KEYWARD_HSM_PKCS11_PIN: z.string().min(4, 'must be at least 4 characters').optional(),
     KEYWARD_HSM_STORAGE_KEY: base64Key32.optional(),
     KEYWARD_HSM_PLATFORM_PARTS_FILE: z.string().min(1).optional(),
     KEYWARD_HSM_KEY_CACHE_SIZE: envFields.positiveInt(10_000),
     KEYWARD_HSM_KEY_CACHE_TTL_MS: envFields.positiveInt(300_000),
   });
+  if (own.KEYWARD_HSM_BACKEND === 'pkcs11' && !own.KEYWARD_HSM_PKCS11_PIN) {
+    throw new ConfigError('hsm', [{ variable: 'KEYWARD_HSM_PKCS11_PIN', problem: 'is required when KEYWARD_HSM_BACKEND is pkcs11' }]);
+  }
   const hsm: HsmConfig = {
     backend: own.KEYWARD_HSM_BACKEND,
+    pkcs11:
+      own.KEYWARD_HSM_BACKEND === 'pkcs11'
+        ? { modulePath: own.KEYWARD_HSM_PKCS11_MODULE, tokenLabel: own.KEYWARD_HSM_PKCS11_TOKEN_LABEL, pin: own.KEYWARD_HSM_PKCS11_PIN ?? '' }
+        : undefined,
     storageKey: own.KEYWARD_HSM_STORAGE_KEY ? Buffer.from(own.KEYWARD_HSM_STORAGE_KEY, 'base64') : undefined,
     platformPartsFile: own.KEYWARD_HSM_PLATFORM_PARTS_FILE,
     keyCacheSize: own.KEYWARD_HSM_KEY_CACHE_SIZE,
@@ -35,7 +47,8 @@ export function loadHsmConfig(env: Env) {
 }
 
 export interface HsmConfig {
-  backend: 'software';
+  backend: 'software' | 'pkcs11';
+  pkcs11?: { modulePath: string; tokenLabel: string; pin: string };
   storageKey?: Buffer;
   platformPartsFile?: string;
   keyCacheSize: number;

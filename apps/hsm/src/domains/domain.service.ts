@@ -20,6 +20,7 @@ import {
 } from '@keyward/crypto';
 import type { DomainRecord, KeyStoreRepository } from '../keystore/key-store.repository';
 import type { KeyCache } from '../keys/key-cache';
+import type { MasterKey, MasterKeyBackend } from '../backends/master-key-backend';
 import type { MasterKeyring } from './master-keyring';
 
 /** Told when this replica starts or stops holding a domain unsealed (it (un)subscribes its subjects). */
@@ -48,6 +49,7 @@ export class DomainService {
     private readonly repository: KeyStoreRepository,
     private readonly keyring: MasterKeyring,
     private readonly cache: KeyCache,
+    private readonly backend: MasterKeyBackend,
     private readonly storageKey: Buffer,
     private readonly replicaId: string,
     private readonly logger: Logger,
@@ -226,9 +228,14 @@ export class DomainService {
       throw new DomainError('CEREMONY_PART_INVALID_ERR', 'The submitted parts do not rebuild the master key');
     }
     this.keyring.clearParts(domainId);
+    await this.activateWith(domainId, generation, this.backend.load(masterKey), purpose);
+  }
+
+  /** Holds `key` as the domain's master key of `generation` here, and starts serving the domain. */
+  async activateWith(domainId: string, generation: number, key: MasterKey, purpose: 'unseal' | 'rotate' = 'unseal'): Promise<void> {
     const wasActive = this.keyring.isActive(domainId);
-    this.keyring.add(domainId, generation, masterKey);
-    this.logger.info({ domainId, generation, purpose }, purpose === 'unseal' ? 'domain unsealed' : 'next master key loaded');
+    this.keyring.add(domainId, generation, key);
+    this.logger.info({ domainId, generation, purpose, backend: this.backend.kind }, purpose === 'unseal' ? 'domain unsealed' : 'next master key loaded');
     if (!wasActive) await this.listener?.activated(domainId);
   }
 

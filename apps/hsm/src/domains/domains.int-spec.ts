@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, type ReplicaProgress } from '@keyward/contracts';
 import { hybridEncrypt } from '@keyward/crypto';
-import type { RunningService } from '@keyward/platform';
 import { type SuiteContext, createSuiteContext } from '@keyward/testing';
-import { startHsm } from '../start-hsm';
 import { HsmTestClient, makeCustodians, reencryptPart } from '../testing/hsm-test-client';
-import { writePlatformPartsFile } from '../testing/platform-parts';
+import { HSM_BACKENDS, type LaunchedHsm, backendSetup } from '../testing/backend-env';
 
 const DEK = Buffer.alloc(32, 7).toString('base64');
 
@@ -25,10 +23,13 @@ function progress(replies: (ReplicaProgress | DomainError)[]): ReplicaProgress[]
   });
 }
 
-describe('HSM domains: ceremonies, unseal, seal, restart (software backend, real NATS + Postgres)', () => {
+describe.each(HSM_BACKENDS)('HSM domains: ceremonies, unseal, seal, restart (%s backend, real NATS + Postgres)', (backend) => {
   let suite: SuiteContext;
+  let platformThreshold: number | null;
+  let disposeBackend: () => void = () => undefined;
+  let launch: (env: Record<string, string | undefined>) => Promise<LaunchedHsm>;
   let env: Record<string, string | undefined>;
-  let hsm: RunningService;
+  let hsm: LaunchedHsm;
   let client: HsmTestClient;
   const hpcsDomain = randomUUID();
   const custodians = makeCustodians(3);
@@ -37,9 +38,12 @@ describe('HSM domains: ceremonies, unseal, seal, restart (software backend, real
 
   beforeAll(async () => {
     suite = await createSuiteContext(['hsm']);
-    const platform = await writePlatformPartsFile();
-    env = suite.envFor('hsm', { KEYWARD_HSM_PLATFORM_PARTS_FILE: platform.path, KEYWARD_HSM_STORAGE_KEY: platform.storageKey, KEYWARD_REPLICA_ID: 'hsm-a' });
-    hsm = await startHsm(env);
+    const setup = await backendSetup(backend);
+    launch = setup.launch;
+    platformThreshold = setup.platformThreshold;
+    disposeBackend = setup.dispose;
+    env = suite.envFor('hsm', { ...setup.env, KEYWARD_REPLICA_ID: 'hsm-a' });
+    hsm = await launch(env);
     client = await HsmTestClient.create(suite.envFor('kms'));
   });
 
@@ -47,11 +51,12 @@ describe('HSM domains: ceremonies, unseal, seal, restart (software backend, real
     await client?.close();
     await hsm?.close();
     await suite?.dispose();
+    disposeBackend();
   });
 
-  it('starts with the platform domain unsealed from the parts file, serving key operations', async () => {
+  it('starts with the platform domain unsealed (parts file, or the token), serving key operations', async () => {
     const status = await client.domains('status', { domainId: 'platform' });
-    expect(status).toMatchObject({ domainId: 'platform', state: 'active', threshold: 2, generation: 1 });
+    expect(status).toMatchObject({ domainId: 'platform', state: 'active', threshold: platformThreshold, generation: 1 });
     const key = await client.domainOp('platform', 'key.generate', { kind: 'root' });
     const wrapped = await client.domainOp('platform', 'wrap', { keyId: key.keyId, plaintext: DEK });
     expect((await client.domainOp('platform', 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext })).plaintext).toBe(DEK);
@@ -116,9 +121,9 @@ describe('HSM domains: ceremonies, unseal, seal, restart (software backend, real
     expect(progress(await client.broadcast('seal', { domainId: hpcsDomain }))).toEqual([expect.objectContaining({ state: 'sealed' })]);
     expect(await codeOf(client.domainOp(hpcsDomain, 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext, aad: ['t'] }))).toBe('DOMAIN_SEALED_ERR');
 
-    // Restart: the platform domain comes back from its parts file; the hs-crypto domain stays sealed.
+    // Restart: the platform domain comes back (parts file or token); the hs-crypto domain stays sealed.
     await hsm.close();
-    hsm = await startHsm(env);
+    hsm = await launch(env);
     expect(await client.domains('status', { domainId: 'platform' })).toMatchObject({ state: 'active' });
     expect(await client.domains('status', { domainId: hpcsDomain })).toMatchObject({ state: 'sealed', submitted: 0 });
     expect(await codeOf(client.domainOp(hpcsDomain, 'wrap', { keyId: key.keyId }))).toBe('DOMAIN_SEALED_ERR');

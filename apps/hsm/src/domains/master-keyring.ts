@@ -1,4 +1,5 @@
 import { zeroize } from '@keyward/crypto';
+import type { MasterKey } from '../backends/master-key-backend';
 
 /**
  * This replica's unsealed master keys, by domain and generation, and the parts submitted so far.
@@ -6,7 +7,7 @@ import { zeroize } from '@keyward/crypto';
  * holds at least one of its master keys. During a master-key rotation it holds two generations.
  */
 export class MasterKeyring {
-  private readonly keys = new Map<string, Map<number, Buffer>>();
+  private readonly keys = new Map<string, Map<number, MasterKey>>();
   private readonly parts = new Map<string, { purpose: 'unseal' | 'rotate'; byIndex: Map<number, Buffer> }>();
 
   isActive(domainId: string): boolean {
@@ -17,7 +18,7 @@ export class MasterKeyring {
     return [...this.keys.keys()].filter((id) => this.isActive(id));
   }
 
-  key(domainId: string, generation: number): Buffer | undefined {
+  key(domainId: string, generation: number): MasterKey | undefined {
     return this.keys.get(domainId)?.get(generation);
   }
 
@@ -27,10 +28,10 @@ export class MasterKeyring {
     return generations.length ? Math.max(...generations) : undefined;
   }
 
-  add(domainId: string, generation: number, masterKey: Buffer): void {
-    const byGeneration = this.keys.get(domainId) ?? new Map<number, Buffer>();
+  add(domainId: string, generation: number, masterKey: MasterKey): void {
+    const byGeneration = this.keys.get(domainId) ?? new Map<number, MasterKey>();
     const previous = byGeneration.get(generation);
-    if (previous && previous !== masterKey) zeroize(previous);
+    if (previous && previous !== masterKey) previous.destroy();
     byGeneration.set(generation, masterKey);
     this.keys.set(domainId, byGeneration);
   }
@@ -41,7 +42,7 @@ export class MasterKeyring {
     if (!byGeneration) return;
     for (const [held, key] of byGeneration) {
       if (held < generation) {
-        zeroize(key);
+        key.destroy();
         byGeneration.delete(held);
       }
     }
@@ -78,7 +79,7 @@ export class MasterKeyring {
 
   seal(domainId: string): void {
     this.clearParts(domainId);
-    for (const key of this.keys.get(domainId)?.values() ?? []) zeroize(key);
+    for (const key of this.keys.get(domainId)?.values() ?? []) key.destroy();
     this.keys.delete(domainId);
   }
 

@@ -1,11 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError } from '@keyward/contracts';
 import { rsaOaepEncrypt } from '@keyward/crypto';
-import type { RunningService } from '@keyward/platform';
 import { type SuiteContext, createSuiteContext } from '@keyward/testing';
-import { startHsm } from '../start-hsm';
 import { HsmTestClient, makeCustodians, reencryptPart } from '../testing/hsm-test-client';
-import { writePlatformPartsFile } from '../testing/platform-parts';
+import { HSM_BACKENDS, type LaunchedHsm, backendSetup } from '../testing/backend-env';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -35,16 +33,20 @@ function importTokenPayload(publicKey: string, keyPairId: string, material: Buff
   };
 }
 
-describe('HSM key operations over NATS (software backend)', () => {
+describe.each(HSM_BACKENDS)('HSM key operations over NATS (%s backend)', (backend) => {
   let suite: SuiteContext;
-  let hsm: RunningService;
+  let hsm: LaunchedHsm;
   let client: HsmTestClient;
+  let disposeBackend: () => void = () => undefined;
+  let launch: (env: Record<string, string | undefined>) => Promise<LaunchedHsm>;
   const P = 'platform';
 
   beforeAll(async () => {
     suite = await createSuiteContext(['hsm']);
-    const platform = await writePlatformPartsFile(1, 1);
-    hsm = await startHsm(suite.envFor('hsm', { KEYWARD_HSM_PLATFORM_PARTS_FILE: platform.path, KEYWARD_HSM_STORAGE_KEY: platform.storageKey }));
+    const setup = await backendSetup(backend);
+    launch = setup.launch;
+    disposeBackend = setup.dispose;
+    hsm = await launch(suite.envFor('hsm', setup.env));
     client = await HsmTestClient.create(suite.envFor('kms'));
   });
 
@@ -52,6 +54,7 @@ describe('HSM key operations over NATS (software backend)', () => {
     await client?.close();
     await hsm?.close();
     await suite?.dispose();
+    disposeBackend();
   });
 
   it.each([128, 192, 256] as const)('generates an AES-%i root key and wraps at its size', async (bits) => {

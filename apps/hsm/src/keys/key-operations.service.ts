@@ -20,10 +20,8 @@ import {
   generateAesKey,
   generateRsaKeyPairAsync,
   importPrivateKeyDer,
-  openKeyObject,
   parseCiphertext,
   rsaOaepDecrypt,
-  sealKeyObject,
   unwrapParsed,
   wrapDek,
   zeroize,
@@ -32,6 +30,7 @@ import { parsePayload, toDomainError } from '@keyward/platform';
 import { reportError } from '../rpc/report-error';
 import type { KeyObjectRecord, KeyStoreRepository, NewKeyVersion } from '../keystore/key-store.repository';
 import type { MasterKeyring } from '../domains/master-keyring';
+import type { MasterKey } from '../backends/master-key-backend';
 import type { KeyCache } from './key-cache';
 
 type WrapRequest = z.output<typeof wrapRequestSchema>;
@@ -175,7 +174,7 @@ export class KeyOperations {
     const pair = await generateRsaKeyPairAsync(4096);
     const der = exportPrivateKeyDer(pair.privateKey);
     try {
-      const privateBlob = sealKeyObject(this.masterKey(domainId, generation), importKeyPairBinding(domainId, id, generation), der);
+      const privateBlob = this.masterKey(domainId, generation).seal(importKeyPairBinding(domainId, id, generation), der);
       await this.repository.createImportKeyPair({ id, domainId, publicKey: pair.publicKeyPem, generation, privateBlob });
     } finally {
       zeroize(der);
@@ -231,7 +230,7 @@ export class KeyOperations {
 
   private sealVersion(domainId: string, keyId: string, version: number, material: Buffer, imported: boolean): NewKeyVersion {
     const generation = this.newestGeneration(domainId);
-    const blob = sealKeyObject(this.masterKey(domainId, generation), { domainId, keyId, version, generation }, material);
+    const blob = this.masterKey(domainId, generation).seal({ domainId, keyId, version, generation }, material);
     return { version, generation, blob, imported };
   }
 
@@ -245,7 +244,7 @@ export class KeyOperations {
     const binding: KeyObjectBinding = { domainId, keyId, version, generation: record.generation };
     let material: Buffer;
     try {
-      material = openKeyObject(this.masterKey(domainId, record.generation), binding, record.blob);
+      material = this.masterKey(domainId, record.generation).open(binding, record.blob);
     } catch (error) {
       if (error instanceof DomainError) throw error;
       // A key object that does not open under its own master key is corruption, not the caller's fault.
@@ -257,7 +256,7 @@ export class KeyOperations {
     return copy;
   }
 
-  private masterKey(domainId: string, generation: number): Buffer {
+  private masterKey(domainId: string, generation: number): MasterKey {
     const key = this.keyring.key(domainId, generation);
     // Subscriptions exist only while the domain is active; this is a request racing a seal or a rotation.
     if (!key) throw new DomainError('DOMAIN_SEALED_ERR', 'This replica does not hold the master key the key object needs');
@@ -320,7 +319,7 @@ export class KeyOperations {
     }
     const pair = await this.repository.findImportKeyPair(domainId, token.keyPairId);
     if (!pair) throw new DomainError('IMPORT_KEYPAIR_NOT_FOUND_ERR');
-    const der = openKeyObject(this.masterKey(domainId, pair.generation), importKeyPairBinding(domainId, pair.id, pair.generation), pair.privateBlob);
+    const der = this.masterKey(domainId, pair.generation).open(importKeyPairBinding(domainId, pair.id, pair.generation), pair.privateBlob);
     const privateKey = importPrivateKeyDer(der);
     zeroize(der);
     let material: Buffer;

@@ -57,7 +57,7 @@ export class KeyStoreRepository {
   }
 
   /** First ceremony: only while the domain has none (a concurrent second ceremony loses). */
-  async initializeDomain(id: string, threshold: number, masterCheck: string, partChecks: string[]): Promise<boolean> {
+  async initializeDomain(id: string, threshold: number | null, masterCheck: string, partChecks: string[]): Promise<boolean> {
     const result = await this.prisma.domain.updateMany({
       where: { id, masterCheck: null },
       data: { threshold, masterCheck, partChecks, generation: 1 },
