@@ -6,6 +6,7 @@ import { LOGGER, MetricsService, NatsConnectionHolder, SERVICE_CONFIG, type Serv
 import { HSM_CONFIG, type HsmConfig } from './config/hsm.config';
 import { DomainService, ephemeralStorageKey } from './domains/domain.service';
 import { MasterKeyring } from './domains/master-keyring';
+import { MasterKeyRotationJob } from './domains/master-key-rotation.job';
 import { readPlatformPartsFile } from './domains/platform-parts-file';
 import { KeyCache } from './keys/key-cache';
 import { KeyOperations } from './keys/key-operations.service';
@@ -23,6 +24,7 @@ const MASTER_KEY_BACKEND = Symbol('MASTER_KEY_BACKEND');
  */
 class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private router?: HsmRpcRouter;
+  private rotationJob?: MasterKeyRotationJob;
 
   constructor(
     @Inject(HSM_CONFIG) private readonly config: HsmConfig,
@@ -34,11 +36,14 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly domains: DomainService,
     private readonly keys: KeyOperations,
     @Inject(MASTER_KEY_BACKEND) private readonly backend: MasterKeyBackend,
+    @Inject(MasterKeyring) private readonly keyring: MasterKeyring,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.router = new HsmRpcRouter(this.nats.get(), this.namespace, this.domains, this.keys, this.metrics, this.logger);
     this.domains.setListener(this.router);
+    this.rotationJob = new MasterKeyRotationJob(this.repository, this.keyring, this.logger, this.config.rotationPageSize);
+    this.domains.setRotationJob(this.rotationJob);
     await this.repository.ensureDomain(PLATFORM_DOMAIN_ID);
     this.router.start();
     if (this.backend.platformKey) await this.unsealPlatformFromToken(this.backend.platformKey.bind(this.backend));
@@ -47,6 +52,7 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.router?.stop();
+    await this.rotationJob?.stop();
     await this.domains.sealAll();
     this.backend.close();
   }
@@ -88,6 +94,7 @@ export class HsmModule {
       module: HsmModule,
       providers: [
         { provide: HSM_CONFIG, useValue: config },
+        { provide: MasterKeyring, useValue: keyring },
         {
           provide: MASTER_KEY_BACKEND,
           useFactory: (): MasterKeyBackend => (config.pkcs11 ? new Pkcs11Backend(config.pkcs11) : new SoftwareBackend()),

@@ -28,6 +28,7 @@ export function loadHsmConfig(env: Env) {
     KEYWARD_HSM_PLATFORM_PARTS_FILE: z.string().min(1).optional(),
     KEYWARD_HSM_KEY_CACHE_SIZE: envFields.positiveInt(10_000),
     KEYWARD_HSM_KEY_CACHE_TTL_MS: envFields.positiveInt(300_000),
+    KEYWARD_HSM_ROTATION_PAGE_SIZE: envFields.positiveInt(100),
   });
   if (own.KEYWARD_HSM_BACKEND === 'pkcs11' && !own.KEYWARD_HSM_PKCS11_PIN) {
     throw new ConfigError('hsm', [{ variable: 'KEYWARD_HSM_PKCS11_PIN', problem: 'is required when KEYWARD_HSM_BACKEND is pkcs11' }]);
@@ -42,6 +43,7 @@ export function loadHsmConfig(env: Env) {
     platformPartsFile: own.KEYWARD_HSM_PLATFORM_PARTS_FILE,
     keyCacheSize: own.KEYWARD_HSM_KEY_CACHE_SIZE,
     keyCacheTtlMs: own.KEYWARD_HSM_KEY_CACHE_TTL_MS,
+    rotationPageSize: own.KEYWARD_HSM_ROTATION_PAGE_SIZE,
   };
   return { service, hsm };
 }
@@ -53,6 +55,8 @@ export interface HsmConfig {
   platformPartsFile?: string;
   keyCacheSize: number;
   keyCacheTtlMs: number;
+  /** Key objects re-encrypted per page by the master-key rotation job. */
+  rotationPageSize: number;
 }
 
 export const HSM_CONFIG = Symbol('HSM_CONFIG');

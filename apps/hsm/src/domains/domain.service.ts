@@ -22,6 +22,7 @@ import type { DomainRecord, KeyStoreRepository } from '../keystore/key-store.rep
 import type { KeyCache } from '../keys/key-cache';
 import type { MasterKey, MasterKeyBackend } from '../backends/master-key-backend';
 import type { MasterKeyring } from './master-keyring';
+import type { MasterKeyRotationJob } from './master-key-rotation.job';
 
 /** Told when this replica starts or stops holding a domain unsealed (it (un)subscribes its subjects). */
 export interface DomainActivationListener {
@@ -44,6 +45,7 @@ const CEREMONY_KEY_BINDING = (domainId: string) => ({ domainId, keyId: 'ceremony
  */
 export class DomainService {
   private listener?: DomainActivationListener;
+  private rotationJob?: MasterKeyRotationJob;
 
   constructor(
     private readonly repository: KeyStoreRepository,
@@ -57,6 +59,10 @@ export class DomainService {
 
   setListener(listener: DomainActivationListener): void {
     this.listener = listener;
+  }
+
+  setRotationJob(job: MasterKeyRotationJob): void {
+    this.rotationJob = job;
   }
 
   async create(domainId: string): Promise<DomainStatus> {
@@ -179,7 +185,10 @@ export class DomainService {
     if (!this.keyring.isActive(domainId)) throw new DomainError('DOMAIN_STATE_ERR', 'Unseal the domain before rotating its master key');
     if (!domain.pendingMasterCheck || !domain.pendingThreshold) throw new DomainError('DOMAIN_STATE_ERR', 'No rotation ceremony is under way');
     const next = domain.generation + 1;
-    if (!this.keyring.key(domainId, next)) {
+    if (this.keyring.key(domainId, next)) {
+      // Already loaded here: resume the job (a previous run may have stopped) and report.
+      void this.rotationJob?.start(domainId, domain.generation, next);
+    } else {
       const part = await this.decryptPart(domain, encryptedPart);
       const index = findPart(domainId, part, domain.pendingPartChecks);
       if (index < 0) {
@@ -188,6 +197,7 @@ export class DomainService {
       }
       if (this.keyring.addPart(domainId, 'rotate', index, part) >= domain.pendingThreshold) {
         await this.activate(domainId, next, domain.pendingThreshold, domain.pendingMasterCheck, 'rotate');
+        void this.rotationJob?.start(domainId, domain.generation, next);
       }
     }
     return this.progress(domainId, domain);

@@ -31,6 +31,7 @@ import { reportError } from '../rpc/report-error';
 import type { KeyObjectRecord, KeyStoreRepository, NewKeyVersion } from '../keystore/key-store.repository';
 import type { MasterKeyring } from '../domains/master-keyring';
 import type { MasterKey } from '../backends/master-key-backend';
+import { importKeyPairBinding } from '../domains/master-key-rotation.job';
 import type { KeyCache } from './key-cache';
 
 type WrapRequest = z.output<typeof wrapRequestSchema>;
@@ -346,8 +347,4 @@ export class KeyOperations {
     }
     return material;
   }
-}
-
-function importKeyPairBinding(domainId: string, id: string, generation: number): KeyObjectBinding {
-  return { domainId, keyId: `import-keypair:${id}`, version: 1, generation };
 }
