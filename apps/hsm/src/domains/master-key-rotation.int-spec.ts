@@ -37,7 +37,7 @@ describe('master-key rotation under concurrent wraps (software backend)', () => 
     const oldParts = first.parts.map((part, i) => reencryptPart(custodians[i]!, part.encryptedPart, first.ceremonyPublicKey).forHsm);
     for (const part of oldParts.slice(0, 2)) await client.broadcast('unseal', { domainId, encryptedPart: part });
 
-    const keys = [];
+    const keys: string[] = [];
     for (let i = 0; i < 40; i += 1) {
       const key = await client.domainOp(domainId, 'key.generate', { kind: 'root' });
       if (i % 2 === 0) await client.domainOp(domainId, 'key.rotate', { keyId: key.keyId });

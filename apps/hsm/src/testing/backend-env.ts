@@ -14,6 +14,10 @@ export interface LaunchedHsm {
 
 export interface HsmBackendSetup {
   env: Record<string, string>;
+  /** pkcs11: the token's SOFTHSM2_CONF. */
+  softhsmConf?: string;
+  /** pkcs11: every line the child replicas printed. */
+  output: string[];
   platformThreshold: number | null;
   /** Starts one HSM replica with `env` on this backend. */
   launch(env: Record<string, string | undefined>): Promise<LaunchedHsm>;
@@ -34,12 +38,16 @@ export async function backendSetup(backend: HsmBackendName): Promise<HsmBackendS
       env: { ...shared, KEYWARD_HSM_PLATFORM_PARTS_FILE: platform.path },
       platformThreshold: 2,
       launch: async (env) => startHsm(env),
+      output: [],
       dispose: () => undefined,
     };
   }
   const token = createSoftHsmToken();
+  const output: string[] = [];
   return {
+    output,
     env: { ...shared, ...token.env },
+    softhsmConf: token.conf,
     platformThreshold: null,
     launch: async (env) => {
       const port = await findFreePort();
@@ -48,7 +56,7 @@ export async function backendSetup(backend: HsmBackendName): Promise<HsmBackendS
         apps: ['hsm'],
         env: { PATH: process.env['PATH'], ...env, SOFTHSM2_CONF: token.conf },
         ports: { hsm: port },
-        onOutput: () => undefined,
+        onOutput: (_app, line) => output.push(line),
       });
       return { url: stack.services[0]?.url ?? '', close: () => stack.stop() };
     },
