@@ -4,7 +4,7 @@ import { PLATFORM_DOMAIN_ID } from '@keyward/contracts';
 import { masterKeyCheck, partCheck, rebuildMasterKey, zeroize } from '@keyward/crypto';
 import { LOGGER, MetricsService, NatsConnectionHolder, SERVICE_CONFIG, type ServiceConfig, SubjectNamespace } from '@keyward/platform';
 import { HSM_CONFIG, type HsmConfig } from './config/hsm.config';
-import { DomainService, ephemeralStorageKey } from './domains/domain.service';
+import { DomainService, REPLICA_HEARTBEAT_MS, ephemeralStorageKey } from './domains/domain.service';
 import { MasterKeyring } from './domains/master-keyring';
 import { MasterKeyRotationJob } from './domains/master-key-rotation.job';
 import { readPlatformPartsFile } from './domains/platform-parts-file';
@@ -25,6 +25,7 @@ const MASTER_KEY_BACKEND = Symbol('MASTER_KEY_BACKEND');
 class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private router?: HsmRpcRouter;
   private rotationJob?: MasterKeyRotationJob;
+  private heartbeatTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(HSM_CONFIG) private readonly config: HsmConfig,
@@ -48,12 +49,19 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
     this.router.start();
     if (this.backend.platformKey) await this.unsealPlatformFromToken(this.backend.platformKey.bind(this.backend));
     else if (this.config.platformPartsFile) await this.unsealPlatformFromFile(this.config.platformPartsFile);
+    await this.domains.heartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      this.domains.heartbeat().catch((error: unknown) => this.logger.warn({ err: error }, 'replica heartbeat failed'));
+    }, REPLICA_HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
     await this.router?.stop();
     await this.rotationJob?.stop();
     await this.domains.sealAll();
+    await this.domains.leave();
     this.backend.close();
   }
 

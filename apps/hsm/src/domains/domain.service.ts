@@ -37,6 +37,10 @@ export interface CeremonyInit {
   rotation: boolean;
 }
 
+export const REPLICA_HEARTBEAT_MS = 10_000;
+/** A replica not seen for this long is left out of `status` (crashed without leaving). */
+const REPLICA_LIVENESS_MS = 3 * REPLICA_HEARTBEAT_MS;
+
 const CEREMONY_KEY_BINDING = (domainId: string) => ({ domainId, keyId: 'ceremony-key', version: 1, generation: 0 });
 
 /**
@@ -70,18 +74,36 @@ export class DomainService {
     return this.status(domainId);
   }
 
+  /**
+   * The domain across replicas: `active` when any live replica holds it (requests are served), with
+   * each replica's state from the heartbeat table. `submitted` is this replica's unseal progress.
+   */
   async status(domainId: string): Promise<DomainStatus> {
     const domain = await this.domain(domainId);
+    await this.heartbeat();
+    const live = await this.repository.liveReplicas(new Date(Date.now() - REPLICA_LIVENESS_MS));
+    const replicas = live.map((replica) => ({
+      id: replica.id,
+      state: !domain.masterCheck ? ('uninitialized' as const) : replica.activeDomains.includes(domainId) ? ('active' as const) : ('sealed' as const),
+    }));
     return {
       domainId,
-      state: this.stateOf(domain),
+      state: !domain.masterCheck ? 'uninitialized' : replicas.some((replica) => replica.state === 'active') ? 'active' : 'sealed',
       threshold: domain.threshold,
       submitted: this.keyring.submitted(domainId, 'unseal'),
       generation: domain.generation,
       ceremonyPublicKey: domain.ceremonyPublicKey,
-      // This replica's view; unseal/seal replies (request-many) carry every replica's.
-      replicas: [{ id: this.replicaId, state: this.stateOf(domain) }],
+      replicas,
     };
+  }
+
+  /** Records which domains this replica serves (at start, every REPLICA_HEARTBEAT_MS, and on changes). */
+  async heartbeat(): Promise<void> {
+    await this.repository.heartbeat(this.replicaId, this.keyring.activeDomains(), new Date());
+  }
+
+  async leave(): Promise<void> {
+    await this.repository.removeReplica(this.replicaId).catch(() => undefined);
   }
 
   /**
@@ -169,7 +191,10 @@ export class DomainService {
     if (wasActive) await this.listener?.deactivated(domainId);
     this.keyring.seal(domainId);
     this.cache.forgetDomain(domainId);
-    if (wasActive) this.logger.info({ domainId }, 'domain sealed');
+    if (wasActive) {
+      this.logger.info({ domainId }, 'domain sealed');
+      await this.heartbeat();
+    }
     return this.progress(domainId, domain);
   }
 
@@ -247,6 +272,7 @@ export class DomainService {
     this.keyring.add(domainId, generation, key);
     this.logger.info({ domainId, generation, purpose, backend: this.backend.kind }, purpose === 'unseal' ? 'domain unsealed' : 'next master key loaded');
     if (!wasActive) await this.listener?.activated(domainId);
+    await this.heartbeat();
   }
 
   private async decryptPart(domain: DomainRecord, encryptedPart: string): Promise<Buffer> {

@@ -66,6 +66,14 @@ describe('two HSM replicas (software backend) sharing one key store', () => {
       ['hsm-b', 'active'],
     ]);
 
+    expect(await client.domains('status', { domainId })).toMatchObject({
+      state: 'active',
+      replicas: [
+        { id: 'hsm-a', state: 'active' },
+        { id: 'hsm-b', state: 'active' },
+      ],
+    });
+
     const key = await client.domainOp(domainId, 'key.generate', { kind: 'root' });
     const wraps = await Promise.all(Array.from({ length: 40 }, () => client.domainOp(domainId, 'wrap', { keyId: key.keyId })));
     // The queue group spreads requests: both replicas answered some (chance of a miss: 2^-39).
@@ -75,6 +83,7 @@ describe('two HSM replicas (software backend) sharing one key store', () => {
     // Sealing one replica leaves the other serving; what one wrapped the other unwraps.
     await replicaB?.close();
     replicaB = undefined;
+    expect((await client.domains('status', { domainId })).replicas).toEqual([{ id: 'hsm-a', state: 'active' }]);
     for (const wrapped of wraps.slice(0, 10)) {
       expect((await client.domainOp(domainId, 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext })).plaintext).toBe(wrapped.plaintext);
     }
@@ -94,6 +103,14 @@ describe('two HSM replicas (software backend) sharing one key store', () => {
         ['hsm-a', 'sealed'],
         ['hsm-c', 'sealed'],
       ]);
+      expect(await client.domains('status', { domainId: 'platform' })).toMatchObject({
+        state: 'active',
+        replicas: [
+          { id: 'hsm-a', state: 'active' },
+          { id: 'hsm-c', state: 'active' },
+        ],
+      });
+      expect(await client.domains('status', { domainId })).toMatchObject({ state: 'sealed' });
     } finally {
       await late.close();
     }

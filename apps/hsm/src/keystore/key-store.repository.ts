@@ -170,4 +170,20 @@ export class KeyStoreRepository {
   async reencryptImportKeyPair(id: string, fromGeneration: number, toGeneration: number, privateBlob: Uint8Array): Promise<void> {
     await this.prisma.importKeyPair.updateMany({ where: { id, generation: fromGeneration }, data: { generation: toGeneration, privateBlob: Buffer.from(privateBlob) } });
   }
+
+  async heartbeat(replicaId: string, activeDomains: string[], now: Date): Promise<void> {
+    await this.prisma.hsmReplica.upsert({
+      where: { id: replicaId },
+      create: { id: replicaId, activeDomains, seenAt: now },
+      update: { activeDomains, seenAt: now },
+    });
+  }
+
+  liveReplicas(since: Date): Promise<{ id: string; activeDomains: string[] }[]> {
+    return this.prisma.hsmReplica.findMany({ where: { seenAt: { gte: since } }, orderBy: { id: 'asc' }, select: { id: true, activeDomains: true } });
+  }
+
+  async removeReplica(replicaId: string): Promise<void> {
+    await this.prisma.hsmReplica.deleteMany({ where: { id: replicaId } });
+  }
 }
