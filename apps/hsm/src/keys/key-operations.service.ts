@@ -275,11 +275,12 @@ export class KeyOperations {
     const cached = memo?.get(keyId);
     if (cached) return cached;
     const lookup = (async () => {
-      const key = await this.usableKey(domainId, keyId);
+      const found = await this.repository.findKeyWithLatest(domainId, keyId);
+      if (!found || found.latest === null) throw new DomainError('KEY_OBJECT_NOT_FOUND_ERR');
+      const { latest, ...key } = found;
+      this.assertUsable(key);
       if (key.kind !== 'root') throw new DomainError('KEY_ROOT_REQ_ERR');
-      const latest = await this.repository.latestVersion(key.id);
-      if (!latest) throw new DomainError('KEY_OBJECT_NOT_FOUND_ERR');
-      return { key, latest: latest.version };
+      return { key, latest };
     })();
     memo?.set(keyId, lookup);
     // A failed lookup is remembered too (same answer for every item of the batch); avoid an unhandled rejection.
@@ -295,9 +296,15 @@ export class KeyOperations {
 
   private async usableKey(domainId: string, keyId: string): Promise<KeyObjectRecord> {
     const key = await this.existingKey(domainId, keyId);
+    this.assertUsable(key);
+    return key;
+  }
+
+  private assertUsable(key: KeyObjectRecord): void {
+    // Another replica may have changed the state: drop this replica's cached material too.
+    if (key.state !== 'active') this.cache.forgetKey(key.domainId, key.id);
     if (key.state === 'destroyed') throw new DomainError('KEY_OBJECT_DESTROYED_ERR');
     if (key.state === 'suspended') throw new DomainError('KEY_OBJECT_SUSPENDED_ERR');
-    return key;
   }
 
   private async importedMaterial(domainId: string, kind: 'root' | 'standard', payload: ImportMaterial): Promise<Buffer> {

@@ -103,6 +103,16 @@ export class KeyStoreRepository {
     return key as KeyObjectRecord | null;
   }
 
+  /** The key and its newest version number in one round trip (every wrap and unwrap needs both). */
+  async findKeyWithLatest(domainId: string, id: string): Promise<(KeyObjectRecord & { latest: number | null }) | null> {
+    const rows = await this.prisma.$queryRaw<(KeyObjectRecord & { latest: number | null })[]>`
+      SELECT k.id, k.domain_id AS "domainId", k.kind, k.bits, k.state,
+             (SELECT max(v.version) FROM key_versions v WHERE v.key_id = k.id) AS latest
+      FROM key_objects k
+      WHERE k.id = ${id}::uuid AND k.domain_id = ${domainId}`;
+    return rows[0] ?? null;
+  }
+
   findVersion(keyId: string, version: number): Promise<KeyVersionRecord | null> {
     return this.prisma.keyVersion.findUnique({ where: { keyId_version: { keyId, version } } });
   }
