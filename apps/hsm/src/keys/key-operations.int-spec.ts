@@ -86,6 +86,10 @@ describe.each(HSM_BACKENDS)('HSM key operations over NATS (%s backend)', (backen
     expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext.slice(0, 40) }))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
     expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: 'A'.repeat(6000) }))).toBe('INVALID_FIELD_ERR');
     expect(await codeOf(client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: b64(randomBytes(4097)) }))).toBe('INVALID_FIELD_ERR');
+    // The largest plaintext round-trips (its ciphertext is the largest the contract accepts).
+    const largest = b64(randomBytes(4096));
+    const largestWrapped = await client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: largest });
+    expect((await client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: largestWrapped.ciphertext })).plaintext).toBe(largest);
     expect(await codeOf(client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: 'not base64!' }))).toBe('INVALID_FIELD_ERR');
     expect(await codeOf(client.domainOp(P, 'wrap', { keyId: 'not-a-uuid' }))).toBe('INVALID_FIELD_ERR');
     expect(await codeOf(client.domainOp(P, 'wrap', { keyId: randomUUID() }))).toBe('KEY_OBJECT_NOT_FOUND_ERR');
@@ -196,6 +200,15 @@ describe.each(HSM_BACKENDS)('HSM key operations over NATS (%s backend)', (backen
     });
     expect(await codeOf(client.domainOp(P, 'wrap.batch', { items: Array.from({ length: 1001 }, () => ({ keyId: key.keyId })) }))).toBe('BAD_BODY_ERR');
     expect(await codeOf(client.domainOp(P, 'wrap.batch', { items: [] }))).toBe('BAD_BODY_ERR');
+    // Wrapping 4 KiB DEKs: the largest request under NATS's 1 MiB limit gets a reply just over it,
+    // which could never be delivered: the caller gets a clear error instead of a timeout.
+    const dek4k = b64(randomBytes(4096));
+    const itemRequest = JSON.stringify({ keyId: key.keyId, plaintext: dek4k }).length + 1;
+    const itemReply = JSON.stringify({ ok: true, result: { ciphertext: 'x'.repeat(5532), keyVersion: 1 } }).length + 1;
+    const count = Math.floor((1024 * 1024 - 300) / itemRequest);
+    expect(count * itemReply).toBeGreaterThan(1024 * 1024);
+    const tooBig = Array.from({ length: count }, () => ({ keyId: key.keyId, plaintext: dek4k }));
+    expect(await codeOf(client.domainOp(P, 'wrap.batch', { items: tooBig }))).toBe('PAYLOAD_TOO_LARGE_ERR');
   });
 
   async function hsmRows<T>(sql: string): Promise<T[]> {

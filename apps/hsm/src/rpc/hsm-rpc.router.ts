@@ -189,7 +189,14 @@ export class HsmRpcRouter implements DomainActivationListener {
   private reply(message: Msg, packet: Record<string, unknown>): void {
     if (!message.reply) return;
     try {
-      message.respond(codec.encode(packet));
+      let encoded = codec.encode(packet);
+      // A batch reply larger than NATS allows would never arrive: say so, so the caller splits it.
+      const maxPayload = this.connection.info?.max_payload ?? Number.POSITIVE_INFINITY;
+      if (encoded.length > maxPayload) {
+        const error = new DomainError('PAYLOAD_TOO_LARGE_ERR', 'The reply would exceed the NATS message limit: send smaller batches');
+        encoded = codec.encode({ id: packet['id'], err: error.toWire(), isDisposed: true });
+      }
+      message.respond(encoded);
     } catch (error) {
       this.logger.warn({ err: error }, 'could not send an HSM reply');
     }

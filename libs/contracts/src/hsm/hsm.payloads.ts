@@ -16,8 +16,8 @@ export const keyVersionSchema = z.number().int().min(1).max(0xffffffff);
 export const MAX_HSM_BATCH_ITEMS = 1000;
 /** Key Protect accepts at most 4096 bytes of plaintext to wrap (base64: 5464 characters). */
 export const MAX_WRAP_PLAINTEXT_B64 = 5464;
-/** Header + 4096 bytes + tag, base64. */
-export const MAX_CIPHERTEXT_B64 = 5524;
+/** Header (35) + 4096 bytes + tag (16) = 4147 bytes, base64. */
+export const MAX_CIPHERTEXT_B64 = 5532;
 const aadSchema = z.array(z.string().max(1024)).max(64);
 
 export const keyKindSchema = z.enum(['root', 'standard']);
