@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KEYWARD_APPS, type KeywardAppName, ADMIN_APIKEY_ENV, appPortEnvName } from '@keyward/contracts';
 import { startStack } from '@keyward/stack';
 import { loadOrCreateDevSecrets } from './dev-secrets';
+import { loadOrCreateHsmDevEnv } from './hsm-dev-parts';
 import { ensureLocalServices } from './local-services';
 
 /** The apps `npm start` runs, in start order (peers before the KMS that pings them). */
@@ -42,13 +43,15 @@ async function main(): Promise<void> {
   await migrateAll({ ...env, KEYWARD_POSTGRES_URL: postgresUrl });
 
   const secrets = loadOrCreateDevSecrets(root, env);
+  // The HSM auto-unseals the platform domain from a development parts file (docs/HSM.md).
+  const hsmEnv = await loadOrCreateHsmDevEnv(root, env);
   step(`Starting ${STACK_APPS.join(', ')}`);
   const stack = await startStack({
     root,
     apps: STACK_APPS,
     env: { ...env, ...secrets, NATS_URL: natsUrl, LOG_LEVEL: env['LOG_LEVEL'] ?? 'info' },
     ports: Object.fromEntries(STACK_APPS.map((app) => [app, Number(env[appPortEnvName(app)] ?? KEYWARD_APPS[app].port)])),
-    perAppEnv: (app) => ({ DATABASE_URL: databaseUrlFor(app, { ...env, KEYWARD_POSTGRES_URL: postgresUrl }) }),
+    perAppEnv: (app) => ({ DATABASE_URL: databaseUrlFor(app, { ...env, KEYWARD_POSTGRES_URL: postgresUrl }), ...(app === 'hsm' ? hsmEnv : {}) }),
     onOutput: (app, line) => process.stdout.write(`[${app}] ${line}\n`),
     onUnexpectedExit: (app, code, signal) => {
       console.error(`\n${app} exited (${signal ?? `code ${code}`}); stopping the stack.`);

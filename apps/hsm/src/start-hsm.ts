@@ -3,6 +3,7 @@ import { HSM_QUEUE } from '@keyward/contracts';
 import { DatabaseModule, type Env, type RunningService, startService } from '@keyward/platform';
 import { loadHsmConfig } from './config/hsm.config';
 import { HsmPrisma } from './database/hsm-prisma.service';
+import { HsmModule } from './hsm.module';
 import { PingModule } from './ping/ping.module';
 
 /**
@@ -13,7 +14,7 @@ export async function startHsm(env: Env, options: { logger?: Logger } = {}): Pro
   const config = loadHsmConfig(env);
   return startService({
     config: config.service,
-    imports: [DatabaseModule.forClient(HsmPrisma), PingModule],
+    imports: [DatabaseModule.forClient(HsmPrisma), PingModule, HsmModule.forConfig(config.hsm)],
     errorFormat: 'keyward',
     rpcQueue: HSM_QUEUE,
     ...options,

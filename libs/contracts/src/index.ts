@@ -10,6 +10,7 @@ export * from './common/streams';
 export * from './common/subject-table';
 export * from './hsm/hsm.subjects';
 export * from './hsm/hsm.errors';
+export * from './hsm/hsm.payloads';
 export * from './iam/iam.subjects';
 export * from './iam/iam.errors';
 export * from './iam/iam.payloads';

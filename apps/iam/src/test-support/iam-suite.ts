@@ -1,5 +1,4 @@
 import type { NatsConnection } from 'nats';
-import { randomBytes } from 'node:crypto';
 import { type SuiteContext, createCapturingLogger, createSuiteContext } from '@keyward/testing';
 import type { RunningService } from '@keyward/platform';
 import { SERVICE_NAMES, serviceApiKeyEnvName } from '@keyward/contracts';
