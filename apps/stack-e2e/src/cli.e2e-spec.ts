@@ -125,7 +125,7 @@ describe('keyward (the CLI as a process against the stack)', () => {
     });
 
     it('refuses to delete without -f when there is no terminal to ask (exit 2)', () => {
-      const run = keyward(admin, ['iam', 'authorization-policy-delete', '00000000-0000-4000-8000-000000000000']);
+      const run = keyward(admin, ['resource', 'service-instance-delete', '00000000-0000-4000-8000-000000000000']);
       expect(run.status).toBe(2);
       expect(run.stderr).toContain('Add -f');
     });
@@ -345,6 +345,9 @@ describe('keyward (the CLI as a process against the stack)', () => {
       expect(table.stdout).toMatch(new RegExp(`^${policy.id}\\s+apprapp\\s+Viewer, Reader`, 'm'));
       const mismatch = keyward(admin, ['iam', 'user-policy-delete', 'IBMid-someoneelse', policy.id, '-f']);
       expect(mismatch.status).toBe(4);
+      const notAnAuthorization = keyward(admin, ['iam', 'authorization-policy-delete', policy.id, '-f']);
+      expect(notAnAuthorization.status).toBe(4);
+      expect(notAnAuthorization.stderr).toContain(`No such policy: ${policy.id}`);
       expect(keyward(admin, ['iam', 'user-policy-delete', adminIamId, policy.id, '-f']).status).toBe(0);
       expect(keyward(admin, ['iam', 'user-policies', adminIamId, '--output', 'json']).stdout).not.toContain(policy.id);
     });

@@ -3,7 +3,7 @@ import type { CliContext } from '../../cli-context';
 import { present, printFields, printTable } from '../../output/output';
 import { AuthSession } from '../../session/auth-session';
 import { type CommandEnv, confirmed } from '../command-kit';
-import { type PolicyV2, POLICY_ID_COLUMN, attribute, attributes, deletePolicy, listPolicies, roleIds, roleNames } from './policy-wire';
+import { type PolicyV2, POLICY_ID_COLUMN, attribute, attributes, deletePolicy, getPolicy, listPolicies, policyNotFound, roleIds, roleNames } from './policy-wire';
 
 const LIST = 'keyward iam authorization-policies';
 
@@ -114,6 +114,8 @@ export function registerAuthorizationPolicyCommands(iam: Command, env: CommandEn
     .option('-f, --force', 'delete without asking')
     .action(async (id: string, options: { force?: boolean }, command: Command) => {
       const session = AuthSession.load(context);
+      // Only authorizations: an access policy id given here by mistake is not deleted.
+      if ((await getPolicy(session, id, LIST)).type !== 'authorization') throw policyNotFound(id, LIST);
       if (!(await confirmed(context, options.force, `Delete authorization policy ${id}?`))) {
         env.setExitCode(1);
         return;

@@ -80,5 +80,5 @@ export async function deletePolicy(session: AuthSession, id: string, listCommand
 }
 
 export function policyNotFound(id: string, listCommand: string) {
-  return notFound(`No policy ${id} for this subject`, `List them with \`${listCommand}\``);
+  return notFound(`No such policy: ${id}`, `List them with \`${listCommand}\``);
 }
