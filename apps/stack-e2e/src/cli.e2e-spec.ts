@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { appUrlEnvName } from '@keyward/contracts';
 import { repoRoot } from '@keyward/testing';
 
+// Each test spawns several CLI processes (~0.3 s each alone, more on a loaded machine).
+jest.setTimeout(120_000);
+
 const iamUrl = () => {
   const value = process.env[appUrlEnvName('iam')];
   if (!value) throw new Error('KEYWARD_IAM_URL is not set: the e2e harness did not start');
