@@ -15,6 +15,7 @@ export interface HttpRequest {
   json?: unknown;
   /** An `application/x-www-form-urlencoded` body (IAM's token endpoint). */
   form?: Record<string, string>;
+  /** Extra headers, names in lower case (e.g. `bluemix-instance`, `content-type`). */
   headers?: Record<string, string>;
   /** The bearer token; never logged, never part of an error message. */
   token?: string;
@@ -52,11 +53,12 @@ export class HttpClient {
     const requestId = `keyward-cli-${randomUUID()}`;
     const headers: Record<string, string> = { accept: 'application/json', [HEADERS.requestId]: requestId, ...request.headers };
     let body: string | undefined;
+    // A caller may name its own JSON media type (Key Protect's `application/vnd.ibm.kms.key+json`).
     if (request.json !== undefined) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] ??= 'application/json';
       body = JSON.stringify(request.json);
     } else if (request.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
       body = new URLSearchParams(request.form).toString();
     }
     if (request.token) headers['authorization'] = `Bearer ${request.token}`;
