@@ -1,15 +1,9 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HealthReport, type KeywardAppName, appUrlEnvName } from '@keyward/contracts';
-import type { CliContext } from './cli-context';
 import { runCli } from './program';
 import { STACK_SERVICES } from './service-urls';
-
-function context(env: NodeJS.ProcessEnv): CliContext & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { env, fetch, out: (line) => stdout.push(line), err: (line) => stderr.push(line), timeoutMs: 2000, stdout, stderr };
-}
+import { testContext as context } from './testing/test-context';
 
 /** One HTTP server per service, answering /health with the report given for that service. */
 async function healthServers(reports: (service: KeywardAppName) => HealthReport): Promise<{ servers: Server[]; env: NodeJS.ProcessEnv }> {
@@ -43,9 +37,9 @@ describe('keyward', () => {
     expect(help).toMatch(/status\s+.*health/);
   });
 
-  it('refuses an unknown command with a usage error', async () => {
+  it('refuses an unknown command with a usage error (exit 2)', async () => {
     const ctx = context({});
-    expect(await runCli(['frobnicate'], ctx)).toBe(1);
+    expect(await runCli(['frobnicate'], ctx)).toBe(2);
     expect(ctx.stderr.join('\n')).toContain("unknown command 'frobnicate'");
   });
 

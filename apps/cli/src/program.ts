@@ -1,40 +1,76 @@
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './cli-context';
+import { CliError, EXIT } from './cli-error';
+import type { CommandEnv } from './commands/command-kit';
+import { registerIamGroup } from './commands/iam/iam.commands';
+import { registerLoginCommands } from './commands/login.commands';
+import { registerResourceGroup } from './commands/resource/service-instance.commands';
 import { statusCommand } from './commands/status.command';
+import { OUTPUT_FORMATS } from './output/output';
+
+/** Every command, subcommand and group behaves the same: usage errors throw, help goes to our streams. */
+function configure(command: Command, context: CliContext): void {
+  command
+    .configureOutput({ writeOut: (text) => context.out(text.trimEnd()), writeErr: (text) => context.err(text.trimEnd()) })
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  for (const sub of command.commands) configure(sub, context);
+}
 
 /**
- * The `keyward` command. Each subcommand returns its exit code; the program sets it once commander
- * has parsed the arguments (or has printed help or a usage error, exit 0 or 1).
+ * The `keyward` command. A command group is one file under `commands/` with a `register…`
+ * function; the `kp` and `hpcs` groups will be added the same way, using AuthSession for calls.
  */
 export function createProgram(context: CliContext, setExitCode: (code: number) => void): Command {
   const program = new Command('keyward')
     .description('Keyward: a Key Protect-compatible KMS, IAM, HSM and the services that use them')
     .version('0.0.0')
-    .configureOutput({ writeOut: (text) => context.out(text.trimEnd()), writeErr: (text) => context.err(text.trimEnd()) })
-    .exitOverride()
-    .showHelpAfterError();
+    .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 failed (negative answer), 2 usage, 3 not logged in or session ended, 4 refused or not found, 5 service failed or unreachable.',
+    );
 
+  const env: CommandEnv = { context, setExitCode };
   program
     .command('status')
     .description("show each service's health (URLs from KEYWARD_<APP>_URL, default this machine)")
-    .option('--json', 'print the result as JSON')
-    .action(async (options: { json?: boolean }) => setExitCode(await statusCommand(context, options)));
-
+    .option('--json', 'print the result as JSON (same as --output json)')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const json = options.json === true || (command.optsWithGlobals() as { output?: string }).output === 'json';
+      setExitCode(await statusCommand(context, { json }));
+    });
+  registerLoginCommands(program, env);
+  registerResourceGroup(program, env);
+  registerIamGroup(program, env);
+  configure(program, context);
   return program;
 }
 
-/** Runs the program on `argv` and resolves with the exit code. */
+function reportCliError(context: CliContext, error: CliError): void {
+  context.err(`FAILED: ${error.message}`);
+  if (error.hint) context.err(error.hint);
+}
+
+/** Runs the program on `argv` and resolves with the exit code (docs/CLI.md "Exit codes"). */
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
   const program = createProgram(context, (code) => (exitCode = code));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    // exitOverride: commander throws after printing help, the version or a usage error.
-    const commanderError = error as { exitCode?: number; code?: string };
-    if (typeof commanderError.exitCode === 'number') return commanderError.exitCode;
-    context.err(`keyward: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; every other commander error is a usage error (already printed).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      reportCliError(context, error);
+      return error.exitCode;
+    }
+    // Not expected: say so without a stack or the error's data (which could hold a secret).
+    context.err(`FAILED: unexpected error (${error instanceof Error ? error.name : typeof error}). Please report it.`);
+    return EXIT.failed;
   }
   return exitCode;
 }
