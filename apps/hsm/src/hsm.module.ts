@@ -4,7 +4,7 @@ import { PLATFORM_DOMAIN_ID } from '@keyward/contracts';
 import { masterKeyCheck, partCheck, rebuildMasterKey, zeroize } from '@keyward/crypto';
 import { LOGGER, MetricsService, NatsConnectionHolder, SERVICE_CONFIG, type ServiceConfig, SubjectNamespace } from '@keyward/platform';
 import { HSM_CONFIG, type HsmConfig } from './config/hsm.config';
-import { DomainService, REPLICA_HEARTBEAT_MS, ephemeralStorageKey } from './domains/domain.service';
+import { DomainService, REPLICA_HEARTBEAT_MS } from './domains/domain.service';
 import { MasterKeyring } from './domains/master-keyring';
 import { MasterKeyRotationJob } from './domains/master-key-rotation.job';
 import { readPlatformPartsFile } from './domains/platform-parts-file';
@@ -112,7 +112,7 @@ export class HsmModule {
           provide: DomainService,
           inject: [KeyStoreRepository, SERVICE_CONFIG, LOGGER, MASTER_KEY_BACKEND],
           useFactory: (repository: KeyStoreRepository, service: ServiceConfig, logger: Logger, backend: MasterKeyBackend) =>
-            new DomainService(repository, keyring, cache, backend, config.storageKey ?? ephemeralStorageKey(), service.replicaId, logger),
+            new DomainService(repository, keyring, cache, backend, config.storageKey, service.replicaId, logger),
         },
         {
           provide: KeyOperations,

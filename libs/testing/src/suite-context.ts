@@ -25,6 +25,8 @@ export async function createSuiteContext(apps: readonly KeywardAppName[]): Promi
   const { natsUrl } = readTestEnvironment();
   const prefix = createNatsPrefix();
   const adminApiKey = `kw-test-admin-${randomBytes(16).toString('hex')}`;
+  // The HSM requires a storage key (ceremony private keys at rest); one per suite, kept across restarts.
+  const hsmStorageKey = randomBytes(32).toString('base64');
   const serviceApiKeys = Object.fromEntries(SERVICE_NAMES.map((service) => [serviceApiKeyEnvName(service), `kw-test-${service}-${randomBytes(16).toString('hex')}`]));
   const databases: Partial<Record<KeywardAppName, TestDatabase>> = {};
   for (const app of apps) databases[app] = await createTestDatabase(app);
@@ -42,6 +44,7 @@ export async function createSuiteContext(apps: readonly KeywardAppName[]): Promi
       LOG_LEVEL: 'warn',
       [ADMIN_APIKEY_ENV]: adminApiKey,
       ...serviceApiKeys,
+      ...(app === 'hsm' ? { KEYWARD_HSM_STORAGE_KEY: hsmStorageKey } : {}),
       ...extra,
     }),
     dispose: async () => {

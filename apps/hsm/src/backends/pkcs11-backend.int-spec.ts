@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { type SuiteContext, createSuiteContext, repoRoot } from '@keyward/testing';
-import { HsmTestClient } from '../testing/hsm-test-client';
+import { DomainError, ERROR_TABLE } from '@keyward/contracts';
+import { HsmTestClient, makeCustodians } from '../testing/hsm-test-client';
 import { type HsmBackendSetup, backendSetup } from '../testing/backend-env';
 
 /** Reads the platform key's attributes as another process would, with the token's own PIN. */
@@ -50,6 +51,30 @@ describe('pkcs11 backend: the platform master key is the operator\'s, in the tok
     setup?.dispose();
     other?.dispose();
   });
+
+  it('refuses a rotation ceremony for the token\'s platform master key up front, so the daemon still starts', async () => {
+    const custodians = makeCustodians(1).map((custodian) => ({ name: custodian.name, publicKey: custodian.keyPair.publicKeyPem }));
+    let hsm = await setup.launch(suite.envFor('hsm', setup.env));
+    try {
+      const key = await client.domainOp('platform', 'key.generate', { kind: 'root' });
+      const wrapped = await client.domainOp('platform', 'wrap', { keyId: key.keyId });
+      const refusal = await client.domains('ceremony-init', { domainId: 'platform', threshold: 1, custodians, rotation: true }).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(DomainError);
+      expect((refusal as DomainError).code).toBe('MASTER_KEY_ROTATION_UNSUPPORTED_ERR');
+      expect(ERROR_TABLE.MASTER_KEY_ROTATION_UNSUPPORTED_ERR.status).toBeLessThan(500);
+      const pg = new Client({ connectionString: suite.databases.hsm?.url });
+      await pg.connect();
+      const { rows } = await pg.query("SELECT pending_master_check, generation FROM domains WHERE id = 'platform'");
+      await pg.end();
+      expect(rows).toEqual([{ pending_master_check: null, generation: 1 }]);
+      // The next start still accepts the key store, and the key still opens.
+      await hsm.close();
+      hsm = await setup.launch(suite.envFor('hsm', setup.env));
+      expect((await client.domainOp('platform', 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext })).plaintext).toBe(wrapped.plaintext);
+    } finally {
+      await hsm.close();
+    }
+  }, 120_000);
 
   it('generates it sensitive and non-extractable, records only a check value, and refuses another token', async () => {
     const hsm = await setup.launch(suite.envFor('hsm', setup.env));

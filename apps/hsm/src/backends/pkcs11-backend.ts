@@ -18,8 +18,10 @@ const PLATFORM_KEY_ID = Buffer.from('keyward:platform:master:1');
  * non-extractable; an hs-crypto master key rebuilt at unseal becomes a session object (gone when the
  * daemon stops, so the domain is sealed after a restart).
  *
- * Calls are synchronous (PKCS#11 C_Encrypt per key object: ~50–80k/s on SoftHSM, HSM.md), so one
- * session serves every request: no two operations interleave on it. Async calls would need a pool.
+ * Calls are synchronous, so one session serves every request: on Node's single thread no two
+ * operations interleave on it. Measured (scripts/measure-pkcs11-sessions.mjs, docs/HSM.md): one
+ * session synchronously does about twice the seal+open round trips per second of the asynchronous
+ * calls on a pool of 2–8 sessions. Async calls (a network HSM) would need a pool.
  */
 export class Pkcs11Backend implements MasterKeyBackend {
   readonly kind = 'pkcs11' as const;

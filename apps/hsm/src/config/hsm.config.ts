@@ -12,9 +12,10 @@ const base64Key32 = z
  * - KEYWARD_HSM_BACKEND: `software` (master keys only in memory) or `pkcs11` (master keys in a token:
  *   KEYWARD_HSM_PKCS11_MODULE, KEYWARD_HSM_PKCS11_TOKEN_LABEL, KEYWARD_HSM_PKCS11_PIN; SoftHSM2 reads
  *   its token directory from SOFTHSM2_CONF).
- * - KEYWARD_HSM_STORAGE_KEY: protects ceremony private keys at rest; every replica of a deployment
- *   needs the same value so each can decrypt parts submitted to the domain's ceremony key. When unset,
- *   a per-process key is used (fine for one replica; ceremony keys are then replaced after a restart).
+ * - KEYWARD_HSM_STORAGE_KEY (required): protects ceremony private keys at rest; every replica of a
+ *   deployment needs the same value, and it must stay the same across restarts: custodians encrypt
+ *   their parts to the domain's ceremony key, whose private half is sealed under it, so an hs-crypto
+ *   domain sealed after a restart can only be unsealed by a daemon holding the same storage key.
  * - KEYWARD_HSM_PLATFORM_PARTS_FILE: development convenience: a JSON file of platform master-key parts
  *   (tools/dev/hsm-dev-parts.ts writes one) from which the platform domain auto-unseals at start.
  */
@@ -24,7 +25,7 @@ export function loadHsmConfig(env: Env) {
     KEYWARD_HSM_PKCS11_MODULE: z.string().min(1).default('/usr/lib/softhsm/libsofthsm2.so'),
     KEYWARD_HSM_PKCS11_TOKEN_LABEL: z.string().min(1).default('keyward'),
     KEYWARD_HSM_PKCS11_PIN: z.string().min(4, 'must be at least 4 characters').optional(),
-    KEYWARD_HSM_STORAGE_KEY: base64Key32.optional(),
+    KEYWARD_HSM_STORAGE_KEY: base64Key32,
     KEYWARD_HSM_PLATFORM_PARTS_FILE: z.string().min(1).optional(),
     KEYWARD_HSM_KEY_CACHE_SIZE: envFields.positiveInt(10_000),
     KEYWARD_HSM_KEY_CACHE_TTL_MS: envFields.positiveInt(300_000),
@@ -39,7 +40,7 @@ export function loadHsmConfig(env: Env) {
       own.KEYWARD_HSM_BACKEND === 'pkcs11'
         ? { modulePath: own.KEYWARD_HSM_PKCS11_MODULE, tokenLabel: own.KEYWARD_HSM_PKCS11_TOKEN_LABEL, pin: own.KEYWARD_HSM_PKCS11_PIN ?? '' }
         : undefined,
-    storageKey: own.KEYWARD_HSM_STORAGE_KEY ? Buffer.from(own.KEYWARD_HSM_STORAGE_KEY, 'base64') : undefined,
+    storageKey: Buffer.from(own.KEYWARD_HSM_STORAGE_KEY, 'base64'),
     platformPartsFile: own.KEYWARD_HSM_PLATFORM_PARTS_FILE,
     keyCacheSize: own.KEYWARD_HSM_KEY_CACHE_SIZE,
     keyCacheTtlMs: own.KEYWARD_HSM_KEY_CACHE_TTL_MS,
@@ -51,7 +52,7 @@ export function loadHsmConfig(env: Env) {
 export interface HsmConfig {
   backend: 'software' | 'pkcs11';
   pkcs11?: { modulePath: string; tokenLabel: string; pin: string };
-  storageKey?: Buffer;
+  storageKey: Buffer;
   platformPartsFile?: string;
   keyCacheSize: number;
   keyCacheTtlMs: number;

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, type DomainStatus, type ReplicaProgress } from '@keyward/contracts';
+import { DomainError, type DomainStatus, PLATFORM_DOMAIN_ID, type ReplicaProgress } from '@keyward/contracts';
 import {
   CryptoError,
   combineParts,
@@ -50,6 +49,12 @@ const CEREMONY_KEY_BINDING = (domainId: string) => ({ domainId, keyId: 'ceremony
 export class DomainService {
   private listener?: DomainActivationListener;
   private rotationJob?: MasterKeyRotationJob;
+  /**
+   * Current master keys rebuilt while a rotation job had already moved key objects to the next
+   * generation (a restart or a late replica mid-rotation): held, but not served, until the rotation
+   * parts are in too, so no request ever meets a key object this replica cannot open.
+   */
+  private readonly awaitingRotation = new Map<string, { generation: number; key: MasterKey }>();
 
   constructor(
     private readonly repository: KeyStoreRepository,
@@ -118,6 +123,14 @@ export class DomainService {
         request.rotation ? 'The domain has no master key to rotate yet' : 'The domain already has a master key: use a rotation ceremony',
       );
     }
+    if (request.rotation && request.domainId === PLATFORM_DOMAIN_ID && this.backend.platformKey) {
+      // The platform master key is the token's own object, found by CKA_ID at every start; a ceremony
+      // key would only live as a session object and the next start would refuse the rotated key store.
+      throw new DomainError(
+        'MASTER_KEY_ROTATION_UNSUPPORTED_ERR',
+        'The platform master key is kept in the PKCS#11 token: rotate it with the token vendor\'s tools, not a key ceremony',
+      );
+    }
     try {
       validateThreshold(request.threshold, request.custodians.length);
     } catch (error) {
@@ -160,7 +173,7 @@ export class DomainService {
   async unseal(domainId: string, encryptedPart: string): Promise<ReplicaProgress> {
     const domain = await this.domain(domainId);
     if (!domain.masterCheck || !domain.threshold) throw new DomainError('DOMAIN_STATE_ERR', 'The domain has had no key ceremony yet');
-    if (this.keyring.key(domainId, domain.generation)) return this.progress(domainId, domain);
+    if (this.keyring.key(domainId, domain.generation) || this.awaitingRotation.has(domainId)) return this.progress(domainId, domain);
     const part = await this.decryptPart(domain, encryptedPart);
     const index = findPart(domainId, part, domain.partChecks);
     if (index < 0) {
@@ -189,6 +202,7 @@ export class DomainService {
     const wasActive = this.keyring.isActive(domainId);
     // Stop serving first, so no request runs against a key being zeroized.
     if (wasActive) await this.listener?.deactivated(domainId);
+    this.dropAwaitingRotation(domainId);
     this.keyring.seal(domainId);
     this.cache.forgetDomain(domainId);
     if (wasActive) {
@@ -200,6 +214,7 @@ export class DomainService {
 
   async sealAll(): Promise<void> {
     for (const domainId of this.keyring.activeDomains()) await this.listener?.deactivated(domainId);
+    for (const domainId of [...this.awaitingRotation.keys()]) this.dropAwaitingRotation(domainId);
     this.keyring.sealAll();
     this.cache.clear();
   }
@@ -207,7 +222,9 @@ export class DomainService {
   /** A part of the rotation ceremony. At its threshold this replica holds the next master key too. */
   async submitRotationPart(domainId: string, encryptedPart: string): Promise<ReplicaProgress> {
     const domain = await this.domain(domainId);
-    if (!this.keyring.isActive(domainId)) throw new DomainError('DOMAIN_STATE_ERR', 'Unseal the domain before rotating its master key');
+    if (!this.keyring.isActive(domainId) && !this.awaitingRotation.has(domainId)) {
+      throw new DomainError('DOMAIN_STATE_ERR', 'Unseal the domain before rotating its master key');
+    }
     if (!domain.pendingMasterCheck || !domain.pendingThreshold) throw new DomainError('DOMAIN_STATE_ERR', 'No rotation ceremony is under way');
     const next = domain.generation + 1;
     if (this.keyring.key(domainId, next)) {
@@ -251,6 +268,7 @@ export class DomainService {
       ...(domain.pendingMasterCheck
         ? { rotation: { generation: next, submitted: this.keyring.submitted(domainId, 'rotate'), ready: Boolean(this.keyring.key(domainId, next)) } }
         : {}),
+      ...(this.awaitingRotation.has(domainId) ? { awaitingRotationParts: true } : {}),
     };
   }
 
@@ -268,11 +286,38 @@ export class DomainService {
 
   /** Holds `key` as the domain's master key of `generation` here, and starts serving the domain. */
   async activateWith(domainId: string, generation: number, key: MasterKey, purpose: 'unseal' | 'rotate' = 'unseal'): Promise<void> {
+    if (purpose === 'unseal' && (await this.rotationMovedObjects(domainId, generation))) {
+      this.dropAwaitingRotation(domainId);
+      this.awaitingRotation.set(domainId, { generation, key });
+      this.logger.warn({ domainId, generation }, 'master key loaded, domain kept sealed: a rotation job was under way, submit the rotation parts too');
+      return;
+    }
     const wasActive = this.keyring.isActive(domainId);
+    const awaiting = this.awaitingRotation.get(domainId);
+    if (purpose === 'rotate' && awaiting) {
+      this.awaitingRotation.delete(domainId);
+      this.keyring.add(domainId, awaiting.generation, awaiting.key);
+    }
     this.keyring.add(domainId, generation, key);
     this.logger.info({ domainId, generation, purpose, backend: this.backend.kind }, purpose === 'unseal' ? 'domain unsealed' : 'next master key loaded');
     if (!wasActive) await this.listener?.activated(domainId);
     await this.heartbeat();
+  }
+
+  /**
+   * Whether a rotation from `generation` is pending and its job has already sealed key objects under
+   * the next generation: serving with only `generation` would fail on those.
+   */
+  private async rotationMovedObjects(domainId: string, generation: number): Promise<boolean> {
+    if (this.keyring.key(domainId, generation + 1)) return false;
+    const domain = await this.domain(domainId);
+    if (!domain.pendingMasterCheck || domain.generation !== generation) return false;
+    return this.repository.hasObjectsUnderGeneration(domainId, generation + 1);
+  }
+
+  private dropAwaitingRotation(domainId: string): void {
+    this.awaitingRotation.get(domainId)?.key.destroy();
+    this.awaitingRotation.delete(domainId);
   }
 
   private async decryptPart(domain: DomainRecord, encryptedPart: string): Promise<Buffer> {
@@ -321,9 +366,4 @@ export class DomainService {
     }
     return pair.publicKeyPem;
   }
-}
-
-/** A per-process storage key when none is configured (single replica; see hsm.config.ts). */
-export function ephemeralStorageKey(): Buffer {
-  return randomBytes(32);
 }

@@ -165,6 +165,13 @@ export class KeyStoreRepository {
     });
   }
 
+  /** Whether any key version or import key pair of the domain is sealed under `generation`. */
+  async hasObjectsUnderGeneration(domainId: string, generation: number): Promise<boolean> {
+    const version = await this.prisma.keyVersion.findFirst({ where: { generation, blob: { not: null }, key: { domainId } }, select: { keyId: true } });
+    if (version) return true;
+    return (await this.prisma.importKeyPair.count({ where: { domainId, generation } })) > 0;
+  }
+
   /** Moves one version to the new generation, only if nobody else moved or destroyed it meanwhile. */
   async reencryptVersion(keyId: string, version: number, fromGeneration: number, toGeneration: number, blob: Uint8Array): Promise<void> {
     await this.prisma.keyVersion.updateMany({

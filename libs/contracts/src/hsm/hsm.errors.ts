@@ -10,6 +10,7 @@ export const HSM_ERRORS = defineErrors({
   DOMAIN_NOT_FOUND_ERR: { status: 404, message: 'The HSM domain does not exist' },
   DOMAIN_EXISTS_ERR: { status: 409, message: 'The HSM domain already exists' },
   DOMAIN_STATE_ERR: { status: 409, message: 'The HSM domain is not in a state that allows this operation' },
+  MASTER_KEY_ROTATION_UNSUPPORTED_ERR: { status: 409, message: 'This master key cannot be rotated by a key ceremony' },
   CEREMONY_PART_INVALID_ERR: { status: 400, message: 'The submitted key part is not valid' },
   KEY_OBJECT_NOT_FOUND_ERR: { status: 404, message: 'The key object does not exist in the HSM' },
   KEY_OBJECT_DESTROYED_ERR: { status: 410, message: 'The key object has been destroyed' },

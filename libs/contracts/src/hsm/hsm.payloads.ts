@@ -156,6 +156,11 @@ export const replicaProgressSchema = z.object({
   generation: z.number().int(),
   /** rotate-master-key: parts of the new ceremony received, and whether this replica holds the new key. */
   rotation: z.object({ generation: z.number().int(), submitted: z.number().int(), ready: z.boolean() }).optional(),
+  /**
+   * true: this replica holds the current master key, but a rotation job had already moved key objects
+   * to the next generation, so the domain stays sealed here until the rotation parts are submitted too.
+   */
+  awaitingRotationParts: z.boolean().optional(),
 });
 export type ReplicaProgress = z.infer<typeof replicaProgressSchema>;
 
