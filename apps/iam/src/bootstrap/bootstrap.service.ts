@@ -1,31 +1,15 @@
-import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  DomainError,
-  SERVICE_NAMES,
-  type ServiceName,
-} from '@keyward/contracts';
+import { DomainError, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
 import { LOGGER } from '@keyward/platform';
 import { AuditWriter } from '../audit/audit-writer';
 import { Clock } from '../common/clock';
 import { IamEventsPublisher } from '../events/iam-events.publisher';
 import { hashSecret, newHexId } from '../common/secrets';
 import { IAM_CONFIG, type IamConfig } from '../config/iam.config';
-import {
-  BOOTSTRAP_KEY_NAME,
-  type IdentityRecord,
-  IdentityRepository,
-} from '../identity/identity.repository';
-import {
-  ACCOUNT_ADMIN_ROLES,
-  serviceIamId,
-  userIamId,
-} from '../identity/identity.service';
+import { BOOTSTRAP_KEY_NAME, type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
+import { ACCOUNT_ADMIN_ROLES, serviceIamId, userIamId } from '../identity/identity.service';
 import { PoliciesRepository } from '../policies/policies.repository';
 
 export const BOOTSTRAP_ACTOR = 'keyward-bootstrap';
@@ -54,25 +38,12 @@ export class BootstrapService implements OnApplicationBootstrap {
     await this.bootstrapKey(admin, this.config.adminApiKey);
     await this.adminPolicy(accountId, admin);
     for (const service of SERVICE_NAMES) {
-      const identity = await this.identity(
-        accountId,
-        'ServiceId',
-        `keyward-${service}`,
-        service,
-        false,
-      );
+      const identity = await this.identity(accountId, 'ServiceId', `keyward-${service}`, service, false);
       const key = this.config.serviceApiKeys[service as ServiceName];
       if (key) await this.bootstrapKey(identity, key);
     }
     await this.identities.deleteExpiredRefreshTokens(this.clock.now());
-    this.logger.info(
-      {
-        accountId,
-        adminIamId: admin.iamId,
-        services: Object.keys(this.config.serviceApiKeys),
-      },
-      'IAM bootstrap done',
-    );
+    this.logger.info({ accountId, adminIamId: admin.iamId, services: Object.keys(this.config.serviceApiKeys) }, 'IAM bootstrap done');
   }
 
   private async defaultAccount(): Promise<string> {
@@ -80,10 +51,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     if (existing) return existing.id;
     try {
       const id = newHexId();
-      await this.identities.createAccount(
-        { id, name: 'Keyward default account', isDefault: true },
-        newHexId(),
-      );
+      await this.identities.createAccount({ id, name: 'Keyward default account', isDefault: true }, newHexId());
       return id;
     } catch (error) {
       // Another replica created it first (one default account: unique index).
@@ -93,28 +61,12 @@ export class BootstrapService implements OnApplicationBootstrap {
     }
   }
 
-  private async identity(
-    accountId: string,
-    kind: 'user' | 'ServiceId',
-    name: string,
-    serviceName: string | null,
-    isOperator: boolean,
-  ): Promise<IdentityRecord> {
-    const find = () =>
-      serviceName
-        ? this.identities.findServiceIdentity(serviceName)
-        : this.identities.findIdentityByName(accountId, kind, name);
+  private async identity(accountId: string, kind: 'user' | 'ServiceId', name: string, serviceName: string | null, isOperator: boolean): Promise<IdentityRecord> {
+    const find = () => (serviceName ? this.identities.findServiceIdentity(serviceName) : this.identities.findIdentityByName(accountId, kind, name));
     const existing = await find();
     if (existing) return existing;
     try {
-      return await this.identities.createIdentity({
-        iamId: kind === 'user' ? userIamId() : serviceIamId(),
-        kind,
-        accountId,
-        name,
-        serviceName,
-        isOperator,
-      });
+      return await this.identities.createIdentity({ iamId: kind === 'user' ? userIamId() : serviceIamId(), kind, accountId, name, serviceName, isOperator });
     } catch (error) {
       const raced = await find();
       if (raced) return raced;
@@ -122,50 +74,27 @@ export class BootstrapService implements OnApplicationBootstrap {
     }
   }
 
-  private async bootstrapKey(
-    identity: IdentityRecord,
-    apiKey: string,
-  ): Promise<void> {
+  private async bootstrapKey(identity: IdentityRecord, apiKey: string): Promise<void> {
     const keyHash = hashSecret(apiKey);
     const keys = await this.identities.listApiKeys(identity.iamId);
     const current = await this.identities.findApiKeyByHash(keyHash);
     for (const key of keys) {
-      if (key.name === BOOTSTRAP_KEY_NAME && key.id !== current?.id)
-        await this.identities.deleteApiKey(key.id);
+      if (key.name === BOOTSTRAP_KEY_NAME && key.id !== current?.id) await this.identities.deleteApiKey(key.id);
     }
     if (current) {
-      if (current.iamId !== identity.iamId)
-        throw new Error(
-          `A bootstrap API key is already used by another identity (${identity.name}): give each service its own key`,
-        );
+      if (current.iamId !== identity.iamId) throw new Error(`A bootstrap API key is already used by another identity (${identity.name}): give each service its own key`);
       return;
     }
     try {
-      await this.identities.createApiKey({
-        id: `ApiKey-${randomUUID()}`,
-        iamId: identity.iamId,
-        accountId: identity.accountId,
-        name: BOOTSTRAP_KEY_NAME,
-        keyHash,
-      });
+      await this.identities.createApiKey({ id: `ApiKey-${randomUUID()}`, iamId: identity.iamId, accountId: identity.accountId, name: BOOTSTRAP_KEY_NAME, keyHash });
     } catch (error) {
       if (!(await this.identities.findApiKeyByHash(keyHash))) throw error;
     }
   }
 
-  private async adminPolicy(
-    accountId: string,
-    admin: IdentityRecord,
-  ): Promise<void> {
+  private async adminPolicy(accountId: string, admin: IdentityRecord): Promise<void> {
     const policies = await this.policies.list({ accountId, type: 'access' });
-    if (
-      policies.some(
-        (p) =>
-          p.createdById === BOOTSTRAP_ACTOR &&
-          p.subject.some((a) => a.name === 'iam_id' && a.value === admin.iamId),
-      )
-    )
-      return;
+    if (policies.some((p) => p.createdById === BOOTSTRAP_ACTOR && p.subject.some((a) => a.name === 'iam_id' && a.value === admin.iamId))) return;
     const created = await this.policies
       .create(
         {
@@ -173,12 +102,8 @@ export class BootstrapService implements OnApplicationBootstrap {
           accountId,
           type: 'access',
           description: 'Keyward administrator (bootstrap)',
-          subject: [
-            { name: 'iam_id', value: admin.iamId, operator: 'stringEquals' },
-          ],
-          resource: [
-            { name: 'accountId', value: accountId, operator: 'stringEquals' },
-          ],
+          subject: [{ name: 'iam_id', value: admin.iamId, operator: 'stringEquals' }],
+          resource: [{ name: 'accountId', value: accountId, operator: 'stringEquals' }],
           roles: [...ACCOUNT_ADMIN_ROLES],
           delegate: false,
           actorId: BOOTSTRAP_ACTOR,
@@ -188,11 +113,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       )
       .catch((error: unknown) => {
         // Another replica wrote the same administrator policy first.
-        if (
-          error instanceof DomainError &&
-          error.code === 'POLICY_CONFLICT_ERR'
-        )
-          return [];
+        if (error instanceof DomainError && error.code === 'POLICY_CONFLICT_ERR') return [];
         throw error;
       });
     const policy = created[0];
@@ -204,18 +125,8 @@ export class BootstrapService implements OnApplicationBootstrap {
       accountId,
       actorId: BOOTSTRAP_ACTOR,
       outcome: 'created',
-      detail: {
-        policyId: policy.id,
-        type: 'access',
-        subject: policy.subject,
-        resource: policy.resource,
-        roles: policy.roles.map((r) => r.role),
-        administratorOf: accountId,
-      },
+      detail: { policyId: policy.id, type: 'access', subject: policy.subject, resource: policy.resource, roles: policy.roles.map((r) => r.role), administratorOf: accountId },
     });
-    await this.events.policyChanged(
-      { policyId: policy.id, type: 'access', change: 'created', accountId },
-      policy.version,
-    );
+    await this.events.policyChanged({ policyId: policy.id, type: 'access', change: 'created', accountId }, policy.version);
   }
 }

@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IamPrisma } from '../database/iam-prisma.service';
-import type {
-  EnginePolicy,
-  PolicyAttribute,
-  PolicyRole,
-} from './policy-engine';
+import type { EnginePolicy, PolicyAttribute, PolicyRole } from './policy-engine';
 import type { StoredPolicy } from './policy-wire';
 import { DomainError, parseRoleCrn, roleCrn } from '@keyward/contracts';
 import type { Prisma } from '../generated/prisma/client';
@@ -90,68 +86,33 @@ function data(policy: NewPolicy) {
  * What makes two policies "identical" for IBM's 409: same type, subject, resource and roles, in any
  * order (description and delegation do not count).
  */
-export function policyFingerprint(policy: {
-  type: string;
-  subject: readonly PolicyAttribute[];
-  resource: readonly PolicyAttribute[];
-  roles: readonly string[];
-}): string {
-  const attrs = (list: readonly PolicyAttribute[]) =>
-    list.map((a) => JSON.stringify([a.name, a.operator, a.value])).sort();
-  return JSON.stringify([
-    policy.type,
-    attrs(policy.subject),
-    attrs(policy.resource),
-    [...new Set(policy.roles)].sort(),
-  ]);
+export function policyFingerprint(policy: { type: string; subject: readonly PolicyAttribute[]; resource: readonly PolicyAttribute[]; roles: readonly string[] }): string {
+  const attrs = (list: readonly PolicyAttribute[]) => list.map((a) => JSON.stringify([a.name, a.operator, a.value])).sort();
+  return JSON.stringify([policy.type, attrs(policy.subject), attrs(policy.resource), [...new Set(policy.roles)].sort()]);
 }
 
+/** Stored role CRNs are canonical already; parsing again makes the comparison not depend on it. */
+const canonicalRole = (id: string) => {
+  const parsed = parseRoleCrn(id);
+  return parsed ? roleCrn(parsed.role, parsed.kind) : id;
+};
+
 const fingerprintOfRow = (row: Row) =>
-  policyFingerprint({
-    type: row.type,
-    subject: row.subjectAttrs as PolicyAttribute[],
-    resource: row.resourceAttrs as PolicyAttribute[],
-    roles: row.roles.map((id) => {
-      const r = parseRoleCrn(id);
-      return r ? roleCrn(r.role, r.kind) : id;
-    }),
-  });
+  policyFingerprint({ type: row.type, subject: row.subjectAttrs as PolicyAttribute[], resource: row.resourceAttrs as PolicyAttribute[], roles: row.roles.map(canonicalRole) });
+
+type NewContent = { accountId: string; type: string; subject: readonly PolicyAttribute[]; resource: readonly PolicyAttribute[]; roles: readonly PolicyRole[] };
 
 /**
  * Refuses a policy identical to another active one of the account (POLICY_CONFLICT_ERR). The
  * account's advisory lock, held to the end of the transaction, makes check and write one step, so
  * two identical concurrent creates cannot both pass.
  */
-async function refuseDuplicate(
-  tx: Prisma.TransactionClient,
-  policy: {
-    accountId: string;
-    type: string;
-    subject: readonly PolicyAttribute[];
-    resource: readonly PolicyAttribute[];
-    roles: readonly PolicyRole[];
-  },
-  exceptId?: string,
-): Promise<void> {
+async function refuseDuplicate(tx: Prisma.TransactionClient, policy: NewContent, exceptId?: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`keyward-iam-policies:${policy.accountId}`}))`;
-  const wanted = policyFingerprint({
-    ...policy,
-    roles: policy.roles.map((role) => roleCrn(role.role, role.kind)),
-  });
-  const rows = await tx.policy.findMany({
-    where: {
-      accountId: policy.accountId,
-      type: policy.type,
-      state: 'active',
-      ...(exceptId ? { id: { not: exceptId } } : {}),
-    },
-  });
+  const wanted = policyFingerprint({ ...policy, roles: policy.roles.map((role) => roleCrn(role.role, role.kind)) });
+  const rows = await tx.policy.findMany({ where: { accountId: policy.accountId, type: policy.type, state: 'active', ...(exceptId ? { id: { not: exceptId } } : {}) } });
   const same = rows.find((row) => fingerprintOfRow(row) === wanted);
-  if (same)
-    throw new DomainError(
-      'POLICY_CONFLICT_ERR',
-      `An identical policy already exists: ${same.id}`,
-    );
+  if (same) throw new DomainError('POLICY_CONFLICT_ERR', `An identical policy already exists: ${same.id}`);
 }
 
 /** Access and authorization policies; a delegated policy is written and removed with its parent. */
@@ -160,15 +121,11 @@ export class PoliciesRepository {
   constructor(private readonly prisma: IamPrisma) {}
 
   /** Writes the policy and its delegated children, or throws POLICY_CONFLICT_ERR for a duplicate. */
-  async create(
-    parent: NewPolicy,
-    children: readonly NewPolicy[],
-  ): Promise<StoredPolicy[]> {
+  async create(parent: NewPolicy, children: readonly NewPolicy[]): Promise<StoredPolicy[]> {
     return this.prisma.$transaction(async (tx) => {
       await refuseDuplicate(tx, parent);
       const rows = [];
-      for (const policy of [parent, ...children])
-        rows.push(await tx.policy.create({ data: data(policy) }));
+      for (const policy of [parent, ...children]) rows.push(await tx.policy.create({ data: data(policy) }));
       return rows.map(toStored);
     });
   }
@@ -178,17 +135,9 @@ export class PoliciesRepository {
     return row ? toStored(row) : undefined;
   }
 
-  async list(filter: {
-    accountId: string;
-    type?: string;
-    state?: string;
-  }): Promise<StoredPolicy[]> {
+  async list(filter: { accountId: string; type?: string; state?: string }): Promise<StoredPolicy[]> {
     const rows = await this.prisma.policy.findMany({
-      where: {
-        accountId: filter.accountId,
-        ...(filter.type ? { type: filter.type } : {}),
-        state: filter.state ?? 'active',
-      },
+      where: { accountId: filter.accountId, ...(filter.type ? { type: filter.type } : {}), state: filter.state ?? 'active' },
       orderBy: { createdAt: 'asc' },
       take: 5000,
     });
@@ -196,20 +145,10 @@ export class PoliciesRepository {
   }
 
   async listActiveForDecision(accountId: string): Promise<EnginePolicy[]> {
-    const rows = await this.prisma.policy.findMany({
-      where: { accountId, state: 'active' },
-      orderBy: { id: 'asc' },
-    });
+    const rows = await this.prisma.policy.findMany({ where: { accountId, state: 'active' }, orderBy: { id: 'asc' } });
     return rows.map((row) => {
       const stored = toStored(row);
-      return {
-        id: stored.id,
-        type: stored.type,
-        accountId: stored.accountId,
-        subject: stored.subject,
-        resource: stored.resource,
-        roles: stored.roles,
-      };
+      return { id: stored.id, type: stored.type, accountId: stored.accountId, subject: stored.subject, resource: stored.resource, roles: stored.roles };
     });
   }
 
@@ -222,25 +161,11 @@ export class PoliciesRepository {
     expectedVersion: number,
     change: Omit<NewPolicy, 'id' | 'accountId' | 'parentId'>,
     children: readonly NewPolicy[],
-  ): Promise<
-    | {
-        updated: StoredPolicy;
-        removedChildren: string[];
-        addedChildren: StoredPolicy[];
-      }
-    | undefined
-  > {
+  ): Promise<{ updated: StoredPolicy; removedChildren: string[]; addedChildren: StoredPolicy[] } | undefined> {
     return this.prisma.$transaction(async (tx) => {
-      const current = await tx.policy.findUnique({
-        where: { id },
-        select: { accountId: true },
-      });
+      const current = await tx.policy.findUnique({ where: { id }, select: { accountId: true } });
       if (!current) return undefined;
-      await refuseDuplicate(
-        tx,
-        { ...change, accountId: current.accountId },
-        id,
-      );
+      await refuseDuplicate(tx, { ...change, accountId: current.accountId }, id);
       const { count } = await tx.policy.updateMany({
         where: { id, version: expectedVersion, state: 'active' },
         data: {
@@ -256,49 +181,23 @@ export class PoliciesRepository {
         },
       });
       if (count !== 1) return undefined;
-      const removed = await tx.policy.findMany({
-        where: { parentId: id, state: 'active' },
-        select: { id: true },
-      });
-      await tx.policy.updateMany({
-        where: { parentId: id, state: 'active' },
-        data: {
-          state: 'deleted',
-          version: { increment: 1 },
-          lastModifiedAt: change.at,
-          lastModifiedById: change.actorId,
-        },
-      });
+      const removed = await tx.policy.findMany({ where: { parentId: id, state: 'active' }, select: { id: true } });
+      await tx.policy.updateMany({ where: { parentId: id, state: 'active' }, data: { state: 'deleted', version: { increment: 1 }, lastModifiedAt: change.at, lastModifiedById: change.actorId } });
       const added: StoredPolicy[] = [];
-      for (const child of children)
-        added.push(toStored(await tx.policy.create({ data: data(child) })));
-      const updated = toStored(
-        await tx.policy.findUniqueOrThrow({ where: { id } }),
-      );
-      return {
-        updated,
-        removedChildren: removed.map((r) => r.id),
-        addedChildren: added,
-      };
+      for (const child of children) added.push(toStored(await tx.policy.create({ data: data(child) })));
+      const updated = toStored(await tx.policy.findUniqueOrThrow({ where: { id } }));
+      return { updated, removedChildren: removed.map((r) => r.id), addedChildren: added };
     });
   }
 
   /** Marks the policy and its delegated children deleted; returns their ids (empty if already gone). */
   async delete(id: string, actorId: string, at: Date): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
-      const targets = await tx.policy.findMany({
-        where: { OR: [{ id }, { parentId: id }], state: 'active' },
-        select: { id: true },
-      });
+      const targets = await tx.policy.findMany({ where: { OR: [{ id }, { parentId: id }], state: 'active' }, select: { id: true } });
       if (!targets.some((t) => t.id === id)) return [];
       await tx.policy.updateMany({
         where: { id: { in: targets.map((t) => t.id) } },
-        data: {
-          state: 'deleted',
-          version: { increment: 1 },
-          lastModifiedById: actorId,
-          lastModifiedAt: at,
-        },
+        data: { state: 'deleted', version: { increment: 1 }, lastModifiedById: actorId, lastModifiedAt: at },
       });
       return targets.map((t) => t.id);
     });
