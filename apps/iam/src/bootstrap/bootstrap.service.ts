@@ -1,17 +1,18 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
+import { DomainError, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
 import { LOGGER } from '@keyward/platform';
+import { AuditWriter } from '../audit/audit-writer';
 import { Clock } from '../common/clock';
+import { IamEventsPublisher } from '../events/iam-events.publisher';
 import { hashSecret, newHexId } from '../common/secrets';
 import { IAM_CONFIG, type IamConfig } from '../config/iam.config';
-import { type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
+import { BOOTSTRAP_KEY_NAME, type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
 import { ACCOUNT_ADMIN_ROLES, serviceIamId, userIamId } from '../identity/identity.service';
 import { PoliciesRepository } from '../policies/policies.repository';
 
 export const BOOTSTRAP_ACTOR = 'keyward-bootstrap';
-const BOOTSTRAP_KEY_NAME = 'bootstrap';
 
 /**
  * At every start (idempotent, safe with several replicas): the default account with its Default
@@ -25,6 +26,8 @@ export class BootstrapService implements OnApplicationBootstrap {
     private readonly identities: IdentityRepository,
     private readonly policies: PoliciesRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditWriter,
+    private readonly events: IamEventsPublisher,
     @Inject(IAM_CONFIG) private readonly config: IamConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -92,20 +95,38 @@ export class BootstrapService implements OnApplicationBootstrap {
   private async adminPolicy(accountId: string, admin: IdentityRecord): Promise<void> {
     const policies = await this.policies.list({ accountId, type: 'access' });
     if (policies.some((p) => p.createdById === BOOTSTRAP_ACTOR && p.subject.some((a) => a.name === 'iam_id' && a.value === admin.iamId))) return;
-    await this.policies.create(
-      {
-        id: randomUUID(),
-        accountId,
-        type: 'access',
-        description: 'Keyward administrator (bootstrap)',
-        subject: [{ name: 'iam_id', value: admin.iamId, operator: 'stringEquals' }],
-        resource: [{ name: 'accountId', value: accountId, operator: 'stringEquals' }],
-        roles: [...ACCOUNT_ADMIN_ROLES],
-        delegate: false,
-        actorId: BOOTSTRAP_ACTOR,
-        at: this.clock.now(),
-      },
-      [],
-    );
+    const created = await this.policies
+      .create(
+        {
+          id: randomUUID(),
+          accountId,
+          type: 'access',
+          description: 'Keyward administrator (bootstrap)',
+          subject: [{ name: 'iam_id', value: admin.iamId, operator: 'stringEquals' }],
+          resource: [{ name: 'accountId', value: accountId, operator: 'stringEquals' }],
+          roles: [...ACCOUNT_ADMIN_ROLES],
+          delegate: false,
+          actorId: BOOTSTRAP_ACTOR,
+          at: this.clock.now(),
+        },
+        [],
+      )
+      .catch((error: unknown) => {
+        // Another replica wrote the same administrator policy first.
+        if (error instanceof DomainError && error.code === 'POLICY_CONFLICT_ERR') return [];
+        throw error;
+      });
+    const policy = created[0];
+    if (!policy) return;
+    // Like every policy change: audited, and announced so every replica drops its cached decisions.
+    this.audit.record({
+      at: this.clock.now(),
+      kind: 'policy.change',
+      accountId,
+      actorId: BOOTSTRAP_ACTOR,
+      outcome: 'created',
+      detail: { policyId: policy.id, type: 'access', subject: policy.subject, resource: policy.resource, roles: policy.roles.map((r) => r.role), administratorOf: accountId },
+    });
+    await this.events.policyChanged({ policyId: policy.id, type: 'access', change: 'created', accountId }, policy.version);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ADMIN_APIKEY_ENV, KEYWARD_APPS, type KeywardAppName, SERVICE_NAMES, appUrlEnvName, serviceApiKeyEnvName } from '@keyward/contracts';
-import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
+import { ConfigError, type Env, envFields, loadServiceConfig } from '@keyward/platform';
 
 const SERVICE_KEY_FIELDS = Object.fromEntries(SERVICE_NAMES.map((name) => [serviceApiKeyEnvName(name), envFields.secret(20).optional()]));
 const APP_URL_FIELDS = Object.fromEntries(
@@ -20,9 +20,17 @@ export function loadIamConfig(env: Env) {
     KEYWARD_IAM_TOKEN_TTL_SEC: envFields.positiveInt(3600),
     KEYWARD_IAM_REFRESH_TOKEN_TTL_SEC: envFields.positiveInt(30 * 24 * 3600),
     KEYWARD_IAM_SIGNING_KEY_ROTATION_MS: envFields.positiveInt(24 * 3600 * 1000),
+    KEYWARD_IAM_SIGNING_KEY_PREPUBLISH_MS: envFields.positiveInt(60_000),
     KEYWARD_IAM_AUDIT_FLUSH_MS: envFields.positiveInt(200),
   } as Record<string, z.ZodType<unknown, string | undefined>>);
   const values = own as Record<string, unknown>;
+  const rotationMs = values['KEYWARD_IAM_SIGNING_KEY_ROTATION_MS'] as number;
+  const prePublishMs = values['KEYWARD_IAM_SIGNING_KEY_PREPUBLISH_MS'] as number;
+  // The next key is published when the current one starts signing; it must be visible to every
+  // verifier (JWKS caches) before it signs, so the period must be longer than the pre-publication.
+  if (rotationMs <= prePublishMs) {
+    throw new ConfigError('iam', [{ variable: 'KEYWARD_IAM_SIGNING_KEY_ROTATION_MS', problem: `must be longer than KEYWARD_IAM_SIGNING_KEY_PREPUBLISH_MS (${prePublishMs} ms)` }]);
+  }
   const serviceApiKeys = Object.fromEntries(
     SERVICE_NAMES.flatMap((name) => {
       const value = values[serviceApiKeyEnvName(name)] as string | undefined;
@@ -39,7 +47,8 @@ export function loadIamConfig(env: Env) {
     appUrls,
     tokenTtlSec: values['KEYWARD_IAM_TOKEN_TTL_SEC'] as number,
     refreshTokenTtlSec: values['KEYWARD_IAM_REFRESH_TOKEN_TTL_SEC'] as number,
-    signingKeyRotationMs: values['KEYWARD_IAM_SIGNING_KEY_ROTATION_MS'] as number,
+    signingKeyRotationMs: rotationMs,
+    signingKeyPrePublishMs: prePublishMs,
     auditFlushMs: values['KEYWARD_IAM_AUDIT_FLUSH_MS'] as number,
   };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IamPrisma } from '../database/iam-prisma.service';
+import { mapRaces } from '../database/prisma-errors';
 
 export interface IdentityRecord {
   iamId: string;
@@ -19,6 +20,9 @@ export interface ApiKeyRecord {
   state: 'active' | 'disabled';
   createdAt: Date;
 }
+
+/** The name of the API keys bootstrap writes from KEYWARD_ADMIN_APIKEY and KEYWARD_SERVICE_APIKEY_<NAME>. */
+export const BOOTSTRAP_KEY_NAME = 'bootstrap';
 
 type Row = { kind: string } & Omit<IdentityRecord, 'kind'>;
 const toIdentity = (row: Row): IdentityRecord => ({ ...row, kind: row.kind === 'user' ? 'user' : 'ServiceId' });
@@ -57,8 +61,9 @@ export class IdentityRepository {
     return this.prisma.resourceGroup.findUnique({ where: { accountId_name: { accountId, name } } });
   }
 
+  /** A concurrent create of the same name loses the unique index: 409, not 500. */
   createResourceGroup(group: { id: string; accountId: string; name: string }) {
-    return this.prisma.resourceGroup.create({ data: { ...group, isDefault: false } });
+    return mapRaces(this.prisma.resourceGroup.create({ data: { ...group, isDefault: false } }), { conflict: ['CONFLICT_ERR', 'A resource group with this name already exists'] });
   }
 
   listResourceGroups(accountId: string) {
@@ -80,12 +85,14 @@ export class IdentityRepository {
     return row ? toIdentity(row) : undefined;
   }
 
+  /** A concurrent create of the same name (or service) loses the unique index: 409, not 500. */
   async createIdentity(identity: Omit<IdentityRecord, 'createdAt'>): Promise<IdentityRecord> {
-    return toIdentity(await this.prisma.identity.create({ data: identity }));
+    const what = identity.kind === 'user' ? 'user' : 'service ID';
+    return toIdentity(await mapRaces(this.prisma.identity.create({ data: identity }), { conflict: ['CONFLICT_ERR', `A ${what} with this name already exists in the account`] }));
   }
 
   async createApiKey(key: { id: string; iamId: string; accountId: string; name: string; keyHash: string }): Promise<ApiKeyRecord> {
-    return toApiKey(await this.prisma.apiKey.create({ data: key, select: apiKeySelect }));
+    return toApiKey(await mapRaces(this.prisma.apiKey.create({ data: key, select: apiKeySelect }), { conflict: ['CONFLICT_ERR', 'The API key could not be created: try again'] }));
   }
 
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
@@ -103,12 +110,15 @@ export class IdentityRepository {
   }
 
   async setApiKeyState(id: string, state: 'active' | 'disabled'): Promise<void> {
-    await this.prisma.apiKey.update({ where: { id }, data: { state } });
+    // A concurrent delete may have removed it since the caller's check: 404, not 500.
+    await mapRaces(this.prisma.apiKey.update({ where: { id }, data: { state } }), { notFound: ['APIKEY_NOT_FOUND_ERR'] });
   }
 
   /** Deleting a key also ends the sessions it started. */
   async deleteApiKey(id: string): Promise<void> {
-    await this.prisma.$transaction([this.prisma.refreshToken.deleteMany({ where: { apiKeyId: id } }), this.prisma.apiKey.delete({ where: { id } })]);
+    await mapRaces(this.prisma.$transaction([this.prisma.refreshToken.deleteMany({ where: { apiKeyId: id } }), this.prisma.apiKey.delete({ where: { id } })]), {
+      notFound: ['APIKEY_NOT_FOUND_ERR'],
+    });
   }
 
   async createRefreshToken(token: { tokenHash: string; iamId: string; apiKeyId: string; expiresAt: Date }): Promise<void> {

@@ -99,6 +99,10 @@ export class IdentityService {
   async createApiKey(caller: AuthenticatedCaller, body: unknown) {
     const input = parsePayload(createApiKeyBody, body);
     const owner = await this.visibleIdentity(caller, input.iam_id);
+    // A Keyward service's token carries service_name, which skips registry authorization: its keys
+    // come only from KEYWARD_SERVICE_APIKEY_<NAME> at bootstrap, never from this API (not even the
+    // operator's), so no API caller can mint a service's identity.
+    if (owner.serviceName) throw new DomainError('SERVICE_ID_MANAGED_ERR');
     const apikey = newApiKey();
     const record = await this.repository.createApiKey({ id: `ApiKey-${randomUUID()}`, iamId: owner.iamId, accountId: owner.accountId, name: input.name, keyHash: hashSecret(apikey) });
     return { ...apiKeyView(record), apikey };
@@ -114,11 +118,11 @@ export class IdentityService {
   }
 
   async setApiKeyState(caller: AuthenticatedCaller, id: string, state: 'active' | 'disabled'): Promise<void> {
-    await this.repository.setApiKeyState((await this.visibleApiKey(caller, id)).id, state);
+    await this.repository.setApiKeyState((await this.visibleApiKey(caller, id, 'manage')).id, state);
   }
 
   async deleteApiKey(caller: AuthenticatedCaller, id: string): Promise<void> {
-    await this.repository.deleteApiKey((await this.visibleApiKey(caller, id)).id);
+    await this.repository.deleteApiKey((await this.visibleApiKey(caller, id, 'manage')).id);
   }
 
   private async create(identity: Omit<IdentityRecord, 'createdAt'>): Promise<IdentityRecord> {
@@ -138,20 +142,30 @@ export class IdentityService {
     if (!(await isAllowed(this.authz, caller, action, { serviceName: IAM_SERVICE, accountId: account }))) throw new DomainError('UNAUTHORIZED_ERR');
   }
 
-  /** The identity itself, its account's administrators and the operator; anyone else gets "not found". */
-  private async visibleIdentity(caller: AuthenticatedCaller, iamId: string): Promise<IdentityRecord> {
+  /**
+   * The identity itself, its account's administrators and the operator; anyone else gets "not found".
+   * A Keyward service's own identity is the operator's alone (to see, disable or delete its keys in
+   * an emergency); the service may see its own; account administrators, even of the default account
+   * where these identities live, do not see them at all.
+   */
+  private async visibleIdentity(caller: AuthenticatedCaller, iamId: string, intent: 'read' | 'manage' = 'read'): Promise<IdentityRecord> {
     const identity = await this.repository.findIdentity(iamId);
     if (!identity) throw new DomainError('IDENTITY_NOT_FOUND_ERR');
-    if (identity.iamId === caller.principal.iamId || (await this.isOperator(caller))) return identity;
+    if (await this.isOperator(caller)) return identity;
+    if (identity.serviceName) {
+      if (intent === 'read' && identity.iamId === caller.principal.iamId) return identity;
+      throw new DomainError('IDENTITY_NOT_FOUND_ERR');
+    }
+    if (identity.iamId === caller.principal.iamId) return identity;
     if (await isAllowed(this.authz, caller, 'iam-identity.apikey.manage', { serviceName: IAM_SERVICE, accountId: identity.accountId })) return identity;
     throw new DomainError('IDENTITY_NOT_FOUND_ERR');
   }
 
-  private async visibleApiKey(caller: AuthenticatedCaller, id: string): Promise<ApiKeyRecord> {
+  private async visibleApiKey(caller: AuthenticatedCaller, id: string, intent: 'read' | 'manage' = 'read'): Promise<ApiKeyRecord> {
     const key = await this.repository.findApiKey(id);
     if (!key) throw new DomainError('APIKEY_NOT_FOUND_ERR');
     try {
-      await this.visibleIdentity(caller, key.iamId);
+      await this.visibleIdentity(caller, key.iamId, intent);
     } catch {
       throw new DomainError('APIKEY_NOT_FOUND_ERR');
     }

@@ -242,6 +242,69 @@ describe('IAM policies and decisions over HTTP and NATS', () => {
     expect(self.body).toEqual({ decision: 'deny' });
   });
 
+  it('lets a caller ask /v2/authz only about itself, unless it administers the account', async () => {
+    const user = await call(s.iam.url, admin, 'POST', '/v1/users', { name: 'prober' });
+    const key = await call(s.iam.url, admin, 'POST', '/v1/apikeys', { name: 'k', iam_id: user.body?.['iam_id'] });
+    const prober = await tokenFor(s.iam.url, key.body?.['apikey'] as string);
+    const self = { iam_id: user.body?.['iam_id'] as string, accountId: account };
+    const ask = (token: string, subject: Record<string, string>) =>
+      call(s.iam.url, token, 'POST', '/v2/authz', { subject, action: 'kms.secrets.wrap', resource: { serviceName: 'kms', accountId: account, serviceInstance: kp.guid } });
+    expect((await ask(prober, self)).status).toBe(200);
+    // Its own iam_id dressed up as a service, an instance or a group probes authorization policies.
+    expect((await ask(prober, { ...self, serviceName: 'apprapp' })).status).toBe(401);
+    expect((await ask(prober, { ...self, serviceName: 'apprapp', serviceInstance: app.guid })).status).toBe(401);
+    expect((await ask(prober, { ...self, resourceGroupId: 'a'.repeat(32) })).status).toBe(401);
+    expect((await ask(prober, { ...self, accountId: 'b'.repeat(32) })).status).toBe(401);
+    // A service asks about its own service (and those it acts for), not about others or users.
+    const apprapp = await tokenFor(s.iam.url, s.serviceKeys['apprapp'] as string);
+    expect((await ask(apprapp, { serviceName: 'apprapp', accountId: account, serviceInstance: app.guid })).status).toBe(200);
+    expect((await ask(apprapp, { serviceName: 'schematics', accountId: account })).status).toBe(401);
+    expect((await ask(apprapp, { serviceName: 'apprapp', iam_id: self.iam_id, accountId: account })).status).toBe(401);
+    expect((await ask(apprapp, self)).status).toBe(401);
+    const backup = await tokenFor(s.iam.url, s.serviceKeys['hyperp-dbaas-backup'] as string);
+    expect((await ask(backup, { serviceName: 'hyperp-dbaas-postgresql', accountId: account })).status).toBe(200);
+    // The account's administrator may ask about anyone.
+    expect((await ask(admin, { serviceName: 'schematics', accountId: account })).status).toBe(200);
+    expect((await ask(admin, { ...self, serviceName: 'apprapp' })).status).toBe(200);
+  });
+
+  it('answers 409 POLICY_CONFLICT_ERR to an identical policy, however it is spelled and however many race', async () => {
+    const v2 = (roles: string[], extra: Record<string, unknown> = {}) => ({
+      type: 'authorization',
+      subject: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: account }, { key: 'serviceName', operator: 'stringEquals', value: 'schematics' }] },
+      resource: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: account }, { key: 'serviceName', operator: 'stringEquals', value: 'apprapp' }] },
+      control: { grant: { roles: roles.map((role_id) => ({ role_id })) } },
+      ...extra,
+    });
+    const before = await policyCount();
+    const racing = await Promise.all(Array.from({ length: 6 }, () => call(s.iam.url, admin, 'POST', '/v2/policies', v2([READER, WRITER]))));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    const created = racing.find((r) => r.status === 201)?.body?.['id'] as string;
+    expect(racing.find((r) => r.status === 409)?.body?.['errorCode']).toBe('POLICY_CONFLICT_ERR');
+    // The same policy in the other order, with keyward role CRNs, a description, or in the v1 shape.
+    const again = await call(s.iam.url, admin, 'POST', '/v2/policies', v2([WRITER.replace('bluemix', 'keyward'), READER], { description: 'again' }));
+    expect(again.status).toBe(409);
+    const v1 = await call(s.iam.url, admin, 'POST', '/v1/policies', {
+      type: 'authorization',
+      subjects: [{ attributes: [{ name: 'serviceName', value: 'schematics' }, { name: 'accountId', value: account }] }],
+      roles: [{ role_id: READER }, { role_id: WRITER }],
+      resources: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: 'apprapp' }] }],
+    });
+    expect(v1.status).toBe(409);
+    expect(await policyCount()).toBe(before + 1);
+    // Different roles are a different policy; updating it into a copy of the first is a conflict too.
+    const other = await call(s.iam.url, admin, 'POST', '/v2/policies', v2([READER]));
+    expect(other.status).toBe(201);
+    const updated = await call(s.iam.url, admin, 'PUT', `/v2/policies/${other.body?.['id'] as string}`, v2([READER, WRITER]), { 'if-match': other.headers.get('etag') as string });
+    expect(updated.status).toBe(409);
+    expect(updated.body?.['errorCode']).toBe('POLICY_CONFLICT_ERR');
+    // Once the first is deleted, the same policy may be created again.
+    expect((await call(s.iam.url, admin, 'DELETE', `/v2/policies/${created}`)).status).toBe(204);
+    const recreated = await call(s.iam.url, admin, 'POST', '/v2/policies', v2([READER, WRITER]));
+    expect(recreated.status).toBe(201);
+    for (const id of [recreated.body?.['id'], other.body?.['id']] as string[]) expect((await call(s.iam.url, admin, 'DELETE', `/v2/policies/${id}`)).status).toBe(204);
+  });
+
   it('writes an audit record for every policy change and every denied decision', async () => {
     await expectEventually(async () => {
       const rows = (await db.query('SELECT kind, outcome, detail FROM audit_records')).rows as { kind: string; outcome: string; detail: Record<string, unknown> }[];

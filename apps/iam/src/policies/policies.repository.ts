@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { IamPrisma } from '../database/iam-prisma.service';
 import type { EnginePolicy, PolicyAttribute, PolicyRole } from './policy-engine';
 import type { StoredPolicy } from './policy-wire';
-import { parseRoleCrn, roleCrn } from '@keyward/contracts';
+import { DomainError, parseRoleCrn, roleCrn } from '@keyward/contracts';
+import type { Prisma } from '../generated/prisma/client';
 
 type Row = {
   id: string;
@@ -81,14 +82,52 @@ function data(policy: NewPolicy) {
   };
 }
 
+/**
+ * What makes two policies "identical" for IBM's 409: same type, subject, resource and roles, in any
+ * order (description and delegation do not count).
+ */
+export function policyFingerprint(policy: { type: string; subject: readonly PolicyAttribute[]; resource: readonly PolicyAttribute[]; roles: readonly string[] }): string {
+  const attrs = (list: readonly PolicyAttribute[]) => list.map((a) => JSON.stringify([a.name, a.operator, a.value])).sort();
+  return JSON.stringify([policy.type, attrs(policy.subject), attrs(policy.resource), [...new Set(policy.roles)].sort()]);
+}
+
+/** Stored role CRNs are canonical already; parsing again makes the comparison not depend on it. */
+const canonicalRole = (id: string) => {
+  const parsed = parseRoleCrn(id);
+  return parsed ? roleCrn(parsed.role, parsed.kind) : id;
+};
+
+const fingerprintOfRow = (row: Row) =>
+  policyFingerprint({ type: row.type, subject: row.subjectAttrs as PolicyAttribute[], resource: row.resourceAttrs as PolicyAttribute[], roles: row.roles.map(canonicalRole) });
+
+type NewContent = { accountId: string; type: string; subject: readonly PolicyAttribute[]; resource: readonly PolicyAttribute[]; roles: readonly PolicyRole[] };
+
+/**
+ * Refuses a policy identical to another active one of the account (POLICY_CONFLICT_ERR). The
+ * account's advisory lock, held to the end of the transaction, makes check and write one step, so
+ * two identical concurrent creates cannot both pass.
+ */
+async function refuseDuplicate(tx: Prisma.TransactionClient, policy: NewContent, exceptId?: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`keyward-iam-policies:${policy.accountId}`}))`;
+  const wanted = policyFingerprint({ ...policy, roles: policy.roles.map((role) => roleCrn(role.role, role.kind)) });
+  const rows = await tx.policy.findMany({ where: { accountId: policy.accountId, type: policy.type, state: 'active', ...(exceptId ? { id: { not: exceptId } } : {}) } });
+  const same = rows.find((row) => fingerprintOfRow(row) === wanted);
+  if (same) throw new DomainError('POLICY_CONFLICT_ERR', `An identical policy already exists: ${same.id}`);
+}
+
 /** Access and authorization policies; a delegated policy is written and removed with its parent. */
 @Injectable()
 export class PoliciesRepository {
   constructor(private readonly prisma: IamPrisma) {}
 
+  /** Writes the policy and its delegated children, or throws POLICY_CONFLICT_ERR for a duplicate. */
   async create(parent: NewPolicy, children: readonly NewPolicy[]): Promise<StoredPolicy[]> {
-    const rows = await this.prisma.$transaction([parent, ...children].map((policy) => this.prisma.policy.create({ data: data(policy) })));
-    return rows.map(toStored);
+    return this.prisma.$transaction(async (tx) => {
+      await refuseDuplicate(tx, parent);
+      const rows = [];
+      for (const policy of [parent, ...children]) rows.push(await tx.policy.create({ data: data(policy) }));
+      return rows.map(toStored);
+    });
   }
 
   async findById(id: string): Promise<StoredPolicy | undefined> {
@@ -124,6 +163,9 @@ export class PoliciesRepository {
     children: readonly NewPolicy[],
   ): Promise<{ updated: StoredPolicy; removedChildren: string[]; addedChildren: StoredPolicy[] } | undefined> {
     return this.prisma.$transaction(async (tx) => {
+      const current = await tx.policy.findUnique({ where: { id }, select: { accountId: true } });
+      if (!current) return undefined;
+      await refuseDuplicate(tx, { ...change, accountId: current.accountId }, id);
       const { count } = await tx.policy.updateMany({
         where: { id, version: expectedVersion, state: 'active' },
         data: {

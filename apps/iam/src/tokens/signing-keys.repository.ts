@@ -18,6 +18,11 @@ export class SigningKeysRepository {
     await this.prisma.signingKey.create({ data: { ...key, publicJwk: key.publicJwk as object } });
   }
 
+  /** A pre-published key takes over: it signs (and stays published) from now on. */
+  async extend(kid: string, signUntil: Date, retireAt: Date): Promise<void> {
+    await this.prisma.signingKey.update({ where: { kid }, data: { signUntil, retireAt } });
+  }
+
   async find(kid: string): Promise<PublicSigningKey | undefined> {
     const row = await this.prisma.signingKey.findUnique({ where: { kid } });
     return row ? { kid: row.kid, publicJwk: row.publicJwk as unknown as JWK, signUntil: row.signUntil, retireAt: row.retireAt } : undefined;

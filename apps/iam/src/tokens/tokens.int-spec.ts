@@ -2,6 +2,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { IamAuthenticator } from 'ibm-cloud-sdk-core';
 import { IAM_TOKEN_ISSUER } from '@keyward/contracts';
 import { Clock } from '../common/clock';
+import { startIam } from '../start-iam';
+import { ManualClock } from '../test-support/manual-clock';
 import { type IamSuite, call, startIamSuite, tokenFor } from '../test-support/iam-suite';
 
 const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
@@ -110,26 +112,44 @@ describe('IAM tokens on real Postgres and NATS', () => {
 });
 
 describe('IAM signing key rotation', () => {
+  const ROTATION_MS = 24 * 3600 * 1000;
+  const clock = new ManualClock();
   let s: IamSuite;
 
   beforeAll(async () => {
-    s = await startIamSuite({ KEYWARD_IAM_SIGNING_KEY_ROTATION_MS: '300' });
+    s = await startIamSuite({ KEYWARD_IAM_SIGNING_KEY_ROTATION_MS: String(ROTATION_MS) }, { clock });
   });
 
   afterAll(async () => {
     await s?.close();
   });
 
-  it('rotates to a new key and still accepts tokens signed by the previous one', async () => {
+  const publishedKids = async () => ((await (await fetch(`${s.iam.url}/identity/keys`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+
+  it('signs with the key it published one period earlier, and still accepts tokens of the previous one', async () => {
     const before = await tokenFor(s.iam.url, s.suite.adminApiKey);
-    const firstKid = decodeProtectedHeader(before).kid;
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the rotation period is what is under test
+    const firstKid = decodeProtectedHeader(before).kid as string;
+    const publishedBefore = await publishedKids();
+    expect(publishedBefore).toContain(firstKid);
+    expect(publishedBefore.length).toBe(2); // the signing key and its pre-published successor
+
+    clock.advance(ROTATION_MS + 1000);
     const after = await tokenFor(s.iam.url, s.suite.adminApiKey);
-    expect(decodeProtectedHeader(after).kid).not.toBe(firstKid);
-    const jwks = (await (await fetch(`${s.iam.url}/identity/keys`)).json()) as { keys: { kid: string }[] };
-    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([firstKid, decodeProtectedHeader(after).kid]));
+    const secondKid = decodeProtectedHeader(after).kid as string;
+    expect(secondKid).not.toBe(firstKid);
+    // The new signing key was in the JWKS a whole period before its first token.
+    expect(publishedBefore).toContain(secondKid);
+    expect(await publishedKids()).toEqual(expect.arrayContaining([firstKid, secondKid]));
     expect((await call(s.iam.url, before, 'GET', '/v1/apikeys')).status).toBe(200);
     expect((await call(s.iam.url, after, 'GET', '/v1/apikeys')).status).toBe(200);
+
+    // One token lifetime (plus a minute) after it stopped signing, the old key is gone.
+    clock.advance(3600 * 1000 + 61_000);
+    expect(await publishedKids()).not.toContain(firstKid);
+  });
+
+  it('refuses a rotation period no longer than the pre-publication delay', async () => {
+    await expect(startIam(s.suite.envFor('iam', { KEYWARD_IAM_SIGNING_KEY_ROTATION_MS: '300' }))).rejects.toThrow(/KEYWARD_IAM_SIGNING_KEY_ROTATION_MS/);
   });
 });
 

@@ -5,7 +5,7 @@ import { DomainError, IAM_TOKEN_ALGORITHM, IAM_TOKEN_ISSUER } from '@keyward/con
 import { IAM_CONFIG, type IamConfig } from '../config/iam.config';
 import { Clock } from '../common/clock';
 import { hashSecret, newRefreshToken } from '../common/secrets';
-import { type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
+import { type ApiKeyRecord, BOOTSTRAP_KEY_NAME, type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
 import { SigningKeyStore } from './signing-key-store';
 
 export const APIKEY_GRANT = 'urn:ibm:params:oauth:grant-type:apikey';
@@ -49,7 +49,7 @@ export class TokensService {
     const key = apikey.length <= 512 ? await this.identities.findApiKeyByHash(hashSecret(apikey)) : undefined;
     if (!key || key.state !== 'active') throw new DomainError('BXNIM0415E');
     const identity = await this.identities.findIdentity(key.iamId);
-    if (!identity) throw new DomainError('BXNIM0415E');
+    if (!identity || !mayActAsService(identity, key)) throw new DomainError('BXNIM0415E');
     return this.issue(identity, key.id);
   }
 
@@ -61,7 +61,7 @@ export class TokensService {
     if (!session) throw new DomainError('INVALID_GRANT_ERR', 'The refresh token is not valid, was already used, or has expired');
     const key = await this.identities.findApiKey(session.apiKeyId);
     const identity = await this.identities.findIdentity(session.iamId);
-    if (!key || key.state !== 'active' || !identity) throw new DomainError('INVALID_GRANT_ERR', 'The API key of this session is no longer active');
+    if (!key || key.state !== 'active' || !identity || !mayActAsService(identity, key)) throw new DomainError('INVALID_GRANT_ERR', 'The API key of this session is no longer active');
     return this.issue(identity, key.id);
   }
 
@@ -94,4 +94,13 @@ export class TokensService {
     });
     return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: this.config.tokenTtlSec, expiration: exp, scope: 'ibm openid' };
   }
+}
+
+/**
+ * A token with `service_name` skips registry authorization, so only the key bootstrap wrote from
+ * KEYWARD_SERVICE_APIKEY_<NAME> for that service's own identity may mint one (defence in depth: the
+ * API already refuses other keys for these identities).
+ */
+function mayActAsService(identity: IdentityRecord, key: ApiKeyRecord): boolean {
+  return !identity.serviceName || (key.name === BOOTSTRAP_KEY_NAME && key.iamId === identity.iamId && key.accountId === identity.accountId);
 }

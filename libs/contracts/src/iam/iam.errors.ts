@@ -21,6 +21,8 @@ export const IAM_ERRORS = defineErrors({
   APIKEY_NOT_FOUND_ERR: { status: 404, message: 'The API key does not exist' },
   ACCOUNT_NOT_FOUND_ERR: { status: 404, message: 'The account does not exist' },
   RESOURCE_GROUP_NOT_FOUND_ERR: { status: 404, message: 'The resource group does not exist' },
+  /** Keyward service IDs get their API keys only from the environment at IAM's bootstrap. */
+  SERVICE_ID_MANAGED_ERR: { status: 403, message: 'API keys of a Keyward service ID come only from its KEYWARD_SERVICE_APIKEY_<NAME> variable' },
   POLICY_CONFLICT_ERR: { status: 409, message: 'An identical policy already exists' },
   SOURCE_CRN_MISMATCH_ERR: {
     status: 403,

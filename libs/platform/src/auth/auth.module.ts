@@ -5,6 +5,7 @@ import { SubjectNamespace } from '../nats/subject-namespace';
 import { AUTHZ_DECIDER, AUTH_VERIFIER, INSTANCE_LOOKUP, KeywardAuthGuard } from './auth.guard';
 import { IamAuthzClient, getInstanceFromIam } from './authz-client';
 import { JwtVerifier } from './jwt-verifier';
+import type { RemoteJwksOptions } from './remote-jwks';
 import type { InstanceLookup } from './source-crn';
 
 /**
@@ -14,12 +15,13 @@ import type { InstanceLookup } from './source-crn';
  */
 @Module({})
 export class AuthModule {
-  static forRoot(options: { iamUrl: string }): DynamicModule {
+  /** `jwks` tunes the JWKS cache (tests); the defaults suit production. */
+  static forRoot(options: { iamUrl: string; jwks?: RemoteJwksOptions }): DynamicModule {
     return {
       module: AuthModule,
       global: true,
       providers: [
-        { provide: AUTH_VERIFIER, useFactory: () => JwtVerifier.forJwksUrl(`${options.iamUrl.replace(/\/$/, '')}/identity/keys`) },
+        { provide: AUTH_VERIFIER, useFactory: () => JwtVerifier.forJwksUrl(`${options.iamUrl.replace(/\/$/, '')}/identity/keys`, options.jwks ? { jwks: options.jwks } : {}) },
         {
           provide: IamAuthzClient,
           inject: [RpcClient, NatsConnectionHolder, SubjectNamespace],

@@ -1,5 +1,6 @@
 export * from './principal';
 export * from './jwt-verifier';
+export * from './remote-jwks';
 export * from './source-crn';
 export * from './authz-client';
 export * from './auth.guard';

@@ -1,6 +1,7 @@
-import { type JWTVerifyGetKey, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { DomainError, IAM_TOKEN_ALGORITHM, IAM_TOKEN_ISSUER } from '@keyward/contracts';
 import { type Principal, principalFromClaims } from './principal';
+import { JwksUnavailableError, RemoteJwks, type RemoteJwksOptions } from './remote-jwks';
 
 export interface JwtVerifierOptions {
   /** Seconds of clock skew tolerated on `exp`/`iat`. */
@@ -20,12 +21,13 @@ export class JwtVerifier {
   ) {}
 
   /**
-   * For apps other than IAM: IAM's `GET /identity/keys`, cached; an unknown `kid` (a key IAM rotated
-   * in) refetches at most every 30 s, so rotation needs no restart.
+   * For apps other than IAM: IAM's `GET /identity/keys`, cached (RemoteJwks). A token naming a key
+   * not yet in the cache (IAM rotated one in, or a replica started) waits for the next refetch, at
+   * most one per 5 s, instead of being refused, so rotation needs no restart and breaks no token.
    */
-  static forJwksUrl(jwksUrl: string, options: JwtVerifierOptions = {}): JwtVerifier {
-    const jwks = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 5000 });
-    return new JwtVerifier(jwks, options);
+  static forJwksUrl(jwksUrl: string, options: JwtVerifierOptions & { jwks?: RemoteJwksOptions } = {}): JwtVerifier {
+    const { jwks, ...verifierOptions } = options;
+    return new JwtVerifier(new RemoteJwks(new URL(jwksUrl), jwks).getKey, verifierOptions);
   }
 
   async verify(token: string | undefined): Promise<Principal> {
@@ -53,7 +55,7 @@ export class JwtVerifier {
 }
 
 function isJwksUnavailable(error: unknown): boolean {
-  return error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/i.test(error.message));
+  return error instanceof JwksUnavailableError || error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/i.test(error.message));
 }
 
 /** jose's errors can carry the claims; keep only the code and name for the log. */
