@@ -39,6 +39,8 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
   (globalThis as GlobalWithStack).__keywardE2eStack = { stack, suite };
   for (const service of stack.services) process.env[appUrlEnvName(service.app)] = service.url;
   process.env['KEYWARD_ADMIN_APIKEY'] = suite.adminApiKey;
+  // Suites act as a consumer service too (e.g. App Configuration calling the KMS with its service token).
+  Object.assign(process.env, suite.serviceApiKeys);
   process.env['KEYWARD_E2E_NATS_PREFIX'] = suite.prefix;
 }
 
