@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { type KmsSuite, call, createKeyBody, reason, startKmsSuite } from '../testing/kms-suite';
+import { expectEventually } from '@keyward/testing';
+import { KmsPrisma } from '../database/kms-prisma.service';
+import { LifecycleScheduler } from '../schedulers/lifecycle.scheduler';
+import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 
 // Keys and envelope encryption through the real HSM (platform domain) and real IAM, over real NATS and Postgres.
 describe('KMS keys API (Key Protect v2)', () => {
@@ -44,7 +47,7 @@ describe('KMS keys API (Key Protect v2)', () => {
     });
 
     it('refuses a caller with no policy on the instance (401, not 403)', async () => {
-      const apprapp = await (await import('../testing/kms-suite')).tokenFor(s.iamUrl, s.suite.serviceApiKeys['KEYWARD_SERVICE_APIKEY_APPRAPP'] as string);
+      const apprapp = await tokenFor(s.iamUrl, s.suite.serviceApiKeys['KEYWARD_SERVICE_APIKEY_APPRAPP'] as string);
       const refused = await kp('GET', '/keys', undefined, {}, apprapp);
       expect(refused.status).toBe(401);
       expect(reason(refused)).toBe('UNAUTHORIZED_ERR');
@@ -302,7 +305,7 @@ describe('KMS keys API (Key Protect v2)', () => {
       const id = key['id'] as string;
       const wrapped = (await kp('POST', `/keys/${id}/actions/wrap`, {})).body;
       s.clock.advance(61 * SECOND);
-      await (s.kms.app.get((await import('../schedulers/lifecycle.scheduler')).LifecycleScheduler)).runOnce();
+      await s.kms.app.get(LifecycleScheduler).runOnce();
       expect((await kp('GET', `/keys/${id}/metadata`)).body.resources[0].state).toBe(3);
       expect(reason(await kp('POST', `/keys/${id}/actions/wrap`, {}))).toBe('KEY_ACTION_INVALID_STATE_ERR');
       expect((await kp('POST', `/keys/${id}/actions/unwrap`, { ciphertext: wrapped.ciphertext })).body.plaintext).toBe(wrapped.plaintext);
@@ -337,8 +340,7 @@ describe('KMS keys API (Key Protect v2)', () => {
       const key = await createRoot();
       const dek = randomBytes(32).toString('base64');
       await kp('POST', `/keys/${key['id']}/actions/wrap`, { plaintext: dek }, { 'correlation-id': 'audit-corr-1' });
-      const prisma = s.kms.app.get((await import('../database/kms-prisma.service')).KmsPrisma);
-      const { expectEventually } = await import('@keyward/testing');
+      const prisma = s.kms.app.get(KmsPrisma);
       await expectEventually(async () => {
         const rows = await prisma.auditRecord.findMany({ where: { correlationId: 'audit-corr-1' } });
         expect(rows).toEqual([expect.objectContaining({ action: 'wrap', keyId: key['id'], outcome: 'success', status: 200, instanceGuid: instance.guid })]);
