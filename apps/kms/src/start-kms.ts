@@ -3,6 +3,7 @@ import { HSM_SUBJECTS, IAM_SUBJECTS, STREAMS } from '@keyward/contracts';
 import { AuthModule, DatabaseModule, type Env, PeerPingHealthModule, type RunningService, startService } from '@keyward/platform';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
+import { CryptoUnitsModule } from './crypto-units/crypto-units.module';
 import { loadKmsConfig } from './config/kms.config';
 import { KmsPrisma } from './database/kms-prisma.service';
 import { KmsCoreModule } from './kms-core.module';
@@ -25,6 +26,7 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       ]),
       AuditModule,
       KeysModule,
+      CryptoUnitsModule,
       SchedulersModule,
     ],
     errorFormat: 'key-protect',

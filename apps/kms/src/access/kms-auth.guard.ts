@@ -27,7 +27,9 @@ export class KmsAuthGuard implements CanActivate {
       if (error instanceof DomainError && AS_UNAUTHORIZED.has(error.code)) throw new DomainError('UNAUTHORIZED_ERR', undefined, { cause: error });
       throw error;
     }
-    request.kmsInstance = await this.instances.resolve(request.headers[HEADERS.bluemixInstance]);
+    // /crypto_v1 names the instance in its path; the Key Protect API in Bluemix-Instance.
+    const fromPath = request.url.startsWith('/crypto_v1/') ? (request.params as { id?: string }).id : undefined;
+    request.kmsInstance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
     return true;
   }
 }
