@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HSM_SUBJECTS, IAM_SUBJECTS, STREAMS } from '@keyward/contracts';
 import { AuthModule, DatabaseModule, type Env, PeerPingHealthModule, type RunningService, startService } from '@keyward/platform';
+import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
 import { CryptoUnitsModule } from './crypto-units/crypto-units.module';
@@ -27,6 +28,7 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       AuditModule,
       KeysModule,
       CryptoUnitsModule,
+      ApiDocsModule,
       SchedulersModule,
     ],
     errorFormat: 'key-protect',

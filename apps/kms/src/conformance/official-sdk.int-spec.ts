@@ -23,7 +23,7 @@ describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 against the KMS', () => 
       authenticator: new IamAuthenticator({ apikey: s.suite.adminApiKey, url: s.iamUrl }),
       serviceUrl: s.kms.url,
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await s?.close();

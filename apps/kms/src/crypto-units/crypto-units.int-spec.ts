@@ -36,7 +36,7 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
   beforeAll(async () => {
     s = await startKmsSuite();
     hpcs = await s.instance('hs-crypto');
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await s?.close();

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError, KEYWARD_APPS } from '@keyward/contracts';
 import type { AuthenticatedCaller } from '@keyward/platform';
 import { KmsAccess } from '../access/kms-access';

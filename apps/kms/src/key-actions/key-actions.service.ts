@@ -200,7 +200,7 @@ export class KeyActionsService {
       const chunk = pending.slice(i, i + HSM_BATCH_CHUNK);
       const reply = await this.hsm.op(key.hsmDomainId, op, { items: chunk.map((p) => p.request) });
       reply.results.forEach((answer, j) => {
-        const index = chunk[j]!.index;
+        const index = (chunk[j] as { index: number }).index;
         results[index] = answer.ok
           ? toResult(answer.result as Record<string, unknown>)
           : { error: { code: answer.error.code, message: answer.error.message } };

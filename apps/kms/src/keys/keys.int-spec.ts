@@ -14,7 +14,7 @@ describe('KMS keys API (Key Protect v2)', () => {
   beforeAll(async () => {
     s = await startKmsSuite();
     instance = await s.instance('kms');
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await s?.close();
