@@ -21,8 +21,9 @@ export class InstanceRepository {
 
   /** Idempotent: two replicas (or a request and the created event) may set one instance up at once. */
   async save(instance: KmsInstance): Promise<KmsInstance> {
-    const row = await this.prisma.instance.upsert({ where: { guid: instance.guid }, create: instance, update: {} });
-    return row as KmsInstance;
+    // INSERT … ON CONFLICT DO NOTHING: an upsert would race (two inserts, one unique violation).
+    await this.prisma.instance.createMany({ data: [instance], skipDuplicates: true });
+    return (await this.prisma.instance.findUniqueOrThrow({ where: { guid: instance.guid } })) as KmsInstance;
   }
 
   async remove(guid: string): Promise<void> {

@@ -190,6 +190,7 @@ export class KeyActionsService {
     const pending: { index: number; request: unknown }[] = [];
     items.forEach((item, index) => {
       try {
+        if (item === NOT_AN_OBJECT) throw new DomainError('BAD_BODY_ERR', 'Each item must be a JSON object');
         pending.push({ index, request: toHsm(item) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -210,6 +211,9 @@ export class KeyActionsService {
   }
 }
 
+/** Marks a batch item that is not a JSON object: it answers BAD_BODY_ERR in place (never a generated DEK). */
+const NOT_AN_OBJECT: Record<string, unknown> = Object.freeze({});
+
 function batchItems(body: unknown): Record<string, unknown>[] {
   const input = objectBody(body, { required: true });
   const items = input['items'];
@@ -219,5 +223,5 @@ function batchItems(body: unknown): Record<string, unknown>[] {
   if (items.length > Math.min(MAX_BATCH_ITEMS, MAX_HSM_BATCH_ITEMS)) {
     throw new DomainError('INVALID_FIELD_ERR', `items may have at most ${MAX_BATCH_ITEMS} entries`, { target: { type: 'field', name: 'items' } });
   }
-  return items.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : {}));
+  return items.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : NOT_AN_OBJECT));
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { expectEventually } from '@keyward/testing';
+import { AuditWriter as AuditWriterRef } from '../audit/audit.writer';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import { LifecycleScheduler } from '../schedulers/lifecycle.scheduler';
 import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
@@ -320,23 +321,26 @@ describe('KMS keys API (Key Protect v2)', () => {
       const deks = Array.from({ length: 1000 }, () => randomBytes(32).toString('base64'));
       const items: Record<string, unknown>[] = deks.map((plaintext) => ({ plaintext, aad: ['batch'] }));
       items[7] = { plaintext: 'not base64!' };
+      items[8] = 'not an object' as unknown as Record<string, unknown>;
       const wrapped = await kp('POST', `/keys/${key['id']}/actions/wrap_batch`, { items });
       expect(wrapped.status).toBe(200);
       expect(wrapped.body.results).toHaveLength(1000);
       expect(wrapped.body.results[7]).toEqual({ error: { code: 'INVALID_FIELD_ERR', message: expect.any(String) } });
+      expect(wrapped.body.results[8]).toEqual({ error: { code: 'BAD_BODY_ERR', message: expect.any(String) } });
       const unwrapItems = (wrapped.body.results as { ciphertext?: string }[]).map((r) => ({ ciphertext: r.ciphertext ?? 'x', aad: ['batch'] }));
       const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap_batch`, { items: unwrapItems });
       expect(unwrapped.status).toBe(200);
       expect(unwrapped.body.results[0].plaintext).toBe(deks[0]);
       expect(unwrapped.body.results[999].plaintext).toBe(deks[999]);
       expect(unwrapped.body.results[7].error.code).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+      expect(unwrapped.body.results[9].plaintext).toBe(deks[9]);
       const tooMany = await kp('POST', `/keys/${key['id']}/actions/wrap_batch`, { items: Array.from({ length: 1001 }, () => ({})) });
       expect(reason(tooMany)).toBe('INVALID_FIELD_ERR');
     });
   });
 
   describe('audit', () => {
-    it('records who did what with which outcome, without key material', async () => {
+    it('records who did what with which outcome; no DEK or key material in any table or log line', async () => {
       const key = await createRoot();
       const dek = randomBytes(32).toString('base64');
       await kp('POST', `/keys/${key['id']}/actions/wrap`, { plaintext: dek }, { 'correlation-id': 'audit-corr-1' });
@@ -345,9 +349,24 @@ describe('KMS keys API (Key Protect v2)', () => {
         const rows = await prisma.auditRecord.findMany({ where: { correlationId: 'audit-corr-1' } });
         expect(rows).toEqual([expect.objectContaining({ action: 'wrap', keyId: key['id'], outcome: 'success', status: 200, instanceGuid: instance.guid })]);
       });
-      const all = JSON.stringify(await prisma.auditRecord.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-      expect(all).not.toContain(dek);
-      expect(s.logs.text()).not.toContain(dek);
+      // A standard key's material passes through the KMS on GET: it must not stay anywhere either.
+      const material = randomBytes(32);
+      const standard = await kp('POST', '/keys', createKeyBody({ name: 'leak-std', extractable: true, payload: material.toString('base64') }));
+      expect((await kp('GET', `/keys/${standard.body.resources[0].id}`)).body.resources[0].payload).toBe(material.toString('base64'));
+      await s.kms.app.get(AuditWriterRef).flush();
+      const tables = ['instances', 'keys', 'key_versions', 'audit_records'];
+      const dump = (await Promise.all(tables.map((t) => prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM ${t}`))))
+        .map((rows) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
+        .join('\n');
+      expect(dump).toContain(key['id'] as string); // the search is not blind
+      const logs = s.logs.text();
+      expect(logs.length).toBeGreaterThan(100);
+      for (const secret of [Buffer.from(dek, 'base64'), material]) {
+        for (const form of [secret.toString('base64'), secret.toString('hex'), secret.toString('base64url')]) {
+          expect(dump).not.toContain(form);
+          expect(logs).not.toContain(form);
+        }
+      }
     });
   });
 });
