@@ -80,8 +80,14 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     const afterSeal = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/unwrap`, { ciphertext: wrapped.body.ciphertext });
     expect(afterSeal.status).toBe(409);
     expect(reason(afterSeal)).toBe('DOMAIN_SEALED_ERR');
+    // Nothing half-written: a state change the HSM could not make leaves the metadata as it was.
+    const disable = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/disable`, '');
+    expect(reason(disable)).toBe('DOMAIN_SEALED_ERR');
+    expect(reason(await keys(hpcs.guid, 'DELETE', `/keys/${id}`))).toBe('DOMAIN_SEALED_ERR');
     // The metadata stays readable: only key material lives in the domain.
-    expect((await keys(hpcs.guid, 'GET', `/keys/${id}/metadata`)).status).toBe(200);
+    const meta = await keys(hpcs.guid, 'GET', `/keys/${id}/metadata`);
+    expect(meta.status).toBe(200);
+    expect(meta.body.resources[0]).toMatchObject({ state: 1, deleted: false });
 
     // Nothing the KMS logged or audited carries a part.
     for (const { raw, forHsm } of reencrypted) {
