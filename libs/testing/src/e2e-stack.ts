@@ -1,6 +1,7 @@
 import { type KeywardAppName, appUrlEnvName } from '@keyward/contracts';
 import { type RunningStack, findFreePort, startStack } from '@keyward/stack';
 import globalSetup from './jest/global-setup';
+import { createHsmDevEnv } from './services/hsm-dev-parts';
 import { repoRoot } from './services/repo-root';
 import { type SuiteContext, createSuiteContext } from './suite-context';
 
@@ -18,6 +19,8 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
   const ports = Object.fromEntries(await Promise.all(apps.map(async (app) => [app, await findFreePort()] as const)));
   const env: Record<string, string | undefined> = { PATH: process.env['PATH'], NODE_ENV: process.env['NODE_ENV'] };
   for (const app of apps) Object.assign(env, suite.envFor(app));
+  // The HSM serves the platform domain (every `kms` instance's keys) only with its master key's parts.
+  const hsmEnv = apps.includes('hsm') ? createHsmDevEnv() : {};
   const output: string[] = [];
   let stack: RunningStack;
   try {
@@ -26,7 +29,7 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
       apps,
       env: { ...env, DATABASE_URL: undefined },
       ports,
-      perAppEnv: (app) => ({ DATABASE_URL: suite.databases[app]?.url }),
+      perAppEnv: (app) => ({ DATABASE_URL: suite.databases[app]?.url, ...(app === 'hsm' ? hsmEnv : {}) }),
       onOutput: (app, line) => output.push(`[${app}] ${line}`),
     });
   } catch (error) {
@@ -36,6 +39,8 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
   (globalThis as GlobalWithStack).__keywardE2eStack = { stack, suite };
   for (const service of stack.services) process.env[appUrlEnvName(service.app)] = service.url;
   process.env['KEYWARD_ADMIN_APIKEY'] = suite.adminApiKey;
+  // Suites act as a consumer service too (e.g. App Configuration calling the KMS with its service token).
+  Object.assign(process.env, suite.serviceApiKeys);
   process.env['KEYWARD_E2E_NATS_PREFIX'] = suite.prefix;
 }
 

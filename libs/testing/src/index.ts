@@ -10,3 +10,4 @@ export * from './services/template-databases';
 export { default as prepareTestServices } from './jest/global-setup';
 export { default as stopTestServices } from './jest/global-teardown';
 export * from './services/nats-server-process';
+export * from './services/hsm-dev-parts';

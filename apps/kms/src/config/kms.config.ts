@@ -1,7 +1,62 @@
-import { type Env, loadServiceConfig } from '@keyward/platform';
+import { KEYWARD_APPS } from '@keyward/contracts';
+import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
 
-/** The KMS's environment (Key Protect windows, KEYWARD_KMS_<NAME>_MS, arrive with issue 6). */
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * The KMS's environment. Every Key Protect time window is a named setting (DESIGN.md "Time"),
+ * defaulting to Key Protect's value, so tests shorten windows instead of sleeping.
+ */
 export function loadKmsConfig(env: Env) {
-  const { service } = loadServiceConfig('kms', env, {});
-  return { service };
+  const { service, own } = loadServiceConfig('kms', env, {
+    KEYWARD_IAM_URL: envFields.url(['http', 'https'], `http://127.0.0.1:${KEYWARD_APPS.iam.port}`),
+    KEYWARD_KMS_ENABLE_WAIT_MS: envFields.positiveInt(30_000),
+    KEYWARD_KMS_RESTORE_WAIT_MS: envFields.positiveInt(30_000),
+    KEYWARD_KMS_ROTATION_INTERVAL_MS: envFields.positiveInt(HOUR),
+    KEYWARD_KMS_PURGE_WAIT_MS: envFields.positiveInt(4 * HOUR),
+    KEYWARD_KMS_RESTORE_WINDOW_MS: envFields.positiveInt(30 * DAY),
+    KEYWARD_KMS_AUTO_PURGE_MS: envFields.positiveInt(90 * DAY),
+    KEYWARD_KMS_SCHEDULER_INTERVAL_MS: envFields.positiveInt(MINUTE),
+    KEYWARD_KMS_AUDIT_FLUSH_MS: envFields.positiveInt(200),
+  });
+  const kms: KmsSettings = {
+    iamUrl: own.KEYWARD_IAM_URL,
+    windows: {
+      enableWaitMs: own.KEYWARD_KMS_ENABLE_WAIT_MS,
+      restoreWaitMs: own.KEYWARD_KMS_RESTORE_WAIT_MS,
+      rotationIntervalMs: own.KEYWARD_KMS_ROTATION_INTERVAL_MS,
+      purgeWaitMs: own.KEYWARD_KMS_PURGE_WAIT_MS,
+      restoreWindowMs: own.KEYWARD_KMS_RESTORE_WINDOW_MS,
+      autoPurgeMs: own.KEYWARD_KMS_AUTO_PURGE_MS,
+    },
+    schedulerIntervalMs: own.KEYWARD_KMS_SCHEDULER_INTERVAL_MS,
+    auditFlushMs: own.KEYWARD_KMS_AUDIT_FLUSH_MS,
+  };
+  return { service, kms };
 }
+
+export interface KmsWindows {
+  /** disable → enable (REQ_TOO_EARLY_ERR before). */
+  enableWaitMs: number;
+  /** delete → restore (REQ_TOO_EARLY_ERR before). */
+  restoreWaitMs: number;
+  /** At most one rotation per interval (KEY_ROTATION_NOT_PERMITTED). */
+  rotationIntervalMs: number;
+  /** delete → purge allowed. */
+  purgeWaitMs: number;
+  /** delete → restore no longer allowed (KEY_RESTORE_EXPIRED). */
+  restoreWindowMs: number;
+  /** delete → purged by the scheduler. */
+  autoPurgeMs: number;
+}
+
+export interface KmsSettings {
+  iamUrl: string;
+  windows: KmsWindows;
+  schedulerIntervalMs: number;
+  auditFlushMs: number;
+}
+
+export const KMS_SETTINGS = Symbol('KMS_SETTINGS');

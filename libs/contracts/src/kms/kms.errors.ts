@@ -5,6 +5,8 @@ import { defineErrors } from '../common/error-spec';
  * reason's `message`; the HTTP layer builds Key Protect's `errorMsg` around them.
  */
 export const KMS_ERRORS = defineErrors({
+  /** Bluemix-Instance missing or not a GUID (KEY-PROTECT-API.md §10). */
+  BAD_HEADER_ERR: { status: 400, message: 'The Bluemix-Instance header is missing or not valid' },
   COLLECTION_TOTAL_MISMATCH_ERR: { status: 400, message: 'The collection total does not match the number of resources' },
   BODY_QUERY_PARAM_MISMATCH_ERR: { status: 400, message: 'The body does not match the query parameters' },
   NUM_COLLECTION_RESOURCE_ERR: { status: 400, message: 'The number of resources in the collection is not valid' },

@@ -1,0 +1,227 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, MAX_HSM_BATCH_ITEMS } from '@keyward/contracts';
+import type { AuthenticatedCaller } from '@keyward/platform';
+import { Clock } from '../common/clock';
+import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
+import { HsmClient } from '../hsm/hsm-client';
+import type { KmsInstance } from '../instances/instance.repository';
+import { aadField, base64Field, ciphertextField, objectBody, plaintextField } from '../keys/key-input';
+import { KEY_STATE, effectiveState } from '../keys/key-view';
+import type { KeyRow } from '../keys/keys.repository';
+import { KeysRepository } from '../keys/keys.repository';
+import { KeysService } from '../keys/keys.service';
+
+/** Key Protect's batch limits (KEY-PROTECT-API.md §10): 1,000 items per request. */
+export const MAX_BATCH_ITEMS = 1000;
+/** Items per HSM call: 250 × the largest ciphertext (~5.5 KB base64, twice in an unwrap reply) stays far below NATS's 1 MB. */
+export const HSM_BATCH_CHUNK = 250;
+
+const ROOT_ONLY = 'The requested action can only be completed with a root key';
+
+/** Actions on one key: wrap/unwrap/rewrap (and batches), rotate, disable, enable (§2, §4). */
+@Injectable()
+export class KeyActionsService {
+  constructor(
+    private readonly keysService: KeysService,
+    private readonly keys: KeysRepository,
+    private readonly hsm: HsmClient,
+    private readonly clock: Clock,
+    @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+  ) {}
+
+  async wrap(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
+    const input = objectBody(body, { required: false });
+    const plaintext = plaintextField(input);
+    const aad = aadField(input);
+    const key = await this.usableKey(caller, instance, id, 'secrets.wrap', [KEY_STATE.active]);
+    const result = await this.hsm.op(key.hsmDomainId, 'wrap', { keyId: key.id, ...(plaintext ? { plaintext } : {}), ...(aad ? { aad } : {}) });
+    return {
+      ...(result.plaintext ? { plaintext: result.plaintext } : {}),
+      ciphertext: result.ciphertext,
+      keyVersion: this.versionRef(key, result.keyVersion),
+    };
+  }
+
+  async unwrap(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
+    const input = objectBody(body, { required: true });
+    const ciphertext = ciphertextField(input);
+    const aad = aadField(input);
+    const key = await this.usableKey(caller, instance, id, 'secrets.unwrap', [KEY_STATE.active, KEY_STATE.deactivated]);
+    const result = await this.hsm.op(key.hsmDomainId, 'unwrap', { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) });
+    return {
+      plaintext: result.plaintext,
+      keyVersion: this.versionRef(key, result.keyVersion),
+      ...(result.rewrapped ? { ciphertext: result.rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(key, result.rewrapped.keyVersion) } : {}),
+    };
+  }
+
+  async rewrap(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
+    const input = objectBody(body, { required: true });
+    const ciphertext = ciphertextField(input);
+    const aad = aadField(input);
+    const key = await this.usableKey(caller, instance, id, 'secrets.rewrap', [KEY_STATE.active, KEY_STATE.deactivated]);
+    const result = await this.hsm.op(key.hsmDomainId, 'rewrap', { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) });
+    const latest = this.versionRef(key, result.keyVersion);
+    return { ciphertext: result.ciphertext, keyVersion: latest, rewrappedKeyVersion: latest };
+  }
+
+  /**
+   * Keyward's batch wrap (§10): every item validated here (bad items answer an error in place), the
+   * rest sent to the HSM in chunks under the NATS message limit, results in request order.
+   */
+  async wrapBatch(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
+    const items = batchItems(body);
+    const key = await this.usableKey(caller, instance, id, 'secrets.wrap', [KEY_STATE.active]);
+    return this.batch(key, 'wrap.batch', items, (item) => {
+      const plaintext = plaintextField(item);
+      const aad = aadField(item);
+      return { keyId: key.id, ...(plaintext ? { plaintext } : {}), ...(aad ? { aad } : {}) };
+    }, (result) => ({
+      ...(result['plaintext'] ? { plaintext: result['plaintext'] } : {}),
+      ciphertext: result['ciphertext'],
+      keyVersion: this.versionRef(key, result['keyVersion'] as number),
+    }));
+  }
+
+  async unwrapBatch(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
+    const items = batchItems(body);
+    const key = await this.usableKey(caller, instance, id, 'secrets.unwrap', [KEY_STATE.active, KEY_STATE.deactivated]);
+    return this.batch(key, 'unwrap.batch', items, (item) => {
+      const ciphertext = ciphertextField(item);
+      const aad = aadField(item);
+      return { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) };
+    }, (result) => {
+      const rewrapped = result['rewrapped'] as { ciphertext: string; keyVersion: number } | undefined;
+      return {
+        plaintext: result['plaintext'],
+        keyVersion: this.versionRef(key, result['keyVersion'] as number),
+        ...(rewrapped ? { ciphertext: rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(key, rewrapped.keyVersion) } : {}),
+      };
+    });
+  }
+
+  /** 1 or 3, root keys only, at most once per KEYWARD_KMS_ROTATION_INTERVAL_MS; imported keys need a payload. */
+  async rotate(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown): Promise<void> {
+    const input = objectBody(body, { required: false });
+    const payload = base64Field(input, 'payload');
+    const size = payload?.length;
+    payload?.fill(0);
+    if (input['encryptedNonce'] !== undefined || input['iv'] !== undefined) {
+      throw new DomainError('INVALID_FIELD_ERR', 'Rotating through an import token is not supported yet', { target: { type: 'field', name: 'encryptedNonce' } });
+    }
+    const key = await this.keysService.authorizedKey(caller, instance, id, 'secrets.rotate');
+    if (key.extractable) throw new DomainError('KEY_ROOT_REQ_ERR', ROOT_ONLY);
+    this.requireState(key, [KEY_STATE.active, KEY_STATE.deactivated]);
+    if (key.imported && !payload) throw new DomainError('KEY_PAYLOAD_REQ_ERR');
+    if (!key.imported && payload) {
+      throw new DomainError('INVALID_FIELD_ERR', 'A generated key is rotated without a payload', { target: { type: 'field', name: 'payload' } });
+    }
+    if (size !== undefined && size !== key.bits / 8) {
+      throw new DomainError('INVALID_FIELD_ERR', `payload must be ${key.bits} bits, as the key`, { target: { type: 'field', name: 'payload' } });
+    }
+    const now = this.clock.now();
+    if (key.lastRotateDate && now.getTime() - key.lastRotateDate.getTime() < this.settings.windows.rotationIntervalMs) {
+      throw new DomainError('KEY_ROTATION_NOT_PERMITTED');
+    }
+    const rotated = await this.hsm.op(key.hsmDomainId, 'key.rotate', {
+      keyId: key.id,
+      ...(payload ? { payload: { material: input['payload'] as string } } : {}),
+    });
+    await this.keys.addVersion(key.id, rotated.version, now);
+  }
+
+  /** 1 → 2: the HSM suspends the key first (it then refuses every use on every replica). */
+  async disable(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown): Promise<void> {
+    objectBody(body, { required: false });
+    const key = await this.keysService.authorizedKey(caller, instance, id, 'secrets.disable');
+    if (key.extractable) throw new DomainError('KEY_ROOT_REQ_ERR', ROOT_ONLY);
+    this.requireState(key, [KEY_STATE.active]);
+    await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'suspended' });
+    const now = this.clock.now();
+    if (!(await this.keys.updateIf(key.id, KEY_STATE.active, { state: KEY_STATE.suspended, lastStateChange: now, lastUpdateDate: now }))) {
+      throw new DomainError('KEY_ACTION_INVALID_STATE_ERR');
+    }
+  }
+
+  /** 2 → 1, no sooner than KEYWARD_KMS_ENABLE_WAIT_MS after the disable. */
+  async enable(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown): Promise<void> {
+    objectBody(body, { required: false });
+    const key = await this.keysService.authorizedKey(caller, instance, id, 'secrets.enable');
+    this.requireState(key, [KEY_STATE.suspended]);
+    const now = this.clock.now();
+    if (now.getTime() - key.lastStateChange.getTime() < this.settings.windows.enableWaitMs) {
+      throw new DomainError('REQ_TOO_EARLY_ERR');
+    }
+    await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'active' });
+    if (!(await this.keys.updateIf(key.id, KEY_STATE.suspended, { state: KEY_STATE.active, lastStateChange: now, lastUpdateDate: now }))) {
+      throw new DomainError('KEY_ACTION_INVALID_STATE_ERR');
+    }
+  }
+
+  private async usableKey(caller: AuthenticatedCaller, instance: KmsInstance, id: string, action: 'secrets.wrap' | 'secrets.unwrap' | 'secrets.rewrap', states: number[]) {
+    const key = await this.keysService.authorizedKey(caller, instance, id, action);
+    if (key.extractable) throw new DomainError('KEY_ROOT_REQ_ERR', ROOT_ONLY);
+    this.requireState(key, states);
+    return key;
+  }
+
+  private requireState(key: KeyRow, allowed: number[]): void {
+    const state = effectiveState(key, this.clock.now());
+    if (!allowed.includes(state)) {
+      throw new DomainError('KEY_ACTION_INVALID_STATE_ERR', `Key is not in a state that allows this action (state ${state})`);
+    }
+  }
+
+  /** The Key Protect version id (a UUID) of an HSM version number. */
+  private versionRef(key: KeyRow, version: number): { id: string } {
+    const found = key.versions.find((v) => v.version === version);
+    // A version the HSM made after this request read the key (a concurrent rotate): fall back to the number.
+    return { id: found?.id ?? String(version) };
+  }
+
+  private async batch(
+    key: KeyRow,
+    op: 'wrap.batch' | 'unwrap.batch',
+    items: Record<string, unknown>[],
+    toHsm: (item: Record<string, unknown>) => unknown,
+    toResult: (result: Record<string, unknown>) => unknown,
+  ) {
+    const results: unknown[] = new Array(items.length);
+    const pending: { index: number; request: unknown }[] = [];
+    items.forEach((item, index) => {
+      try {
+        if (item === NOT_AN_OBJECT) throw new DomainError('BAD_BODY_ERR', 'Each item must be a JSON object');
+        pending.push({ index, request: toHsm(item) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        results[index] = { error: { code: error.code, message: error.message } };
+      }
+    });
+    for (let i = 0; i < pending.length; i += HSM_BATCH_CHUNK) {
+      const chunk = pending.slice(i, i + HSM_BATCH_CHUNK);
+      const reply = await this.hsm.op(key.hsmDomainId, op, { items: chunk.map((p) => p.request) });
+      reply.results.forEach((answer, j) => {
+        const index = (chunk[j] as { index: number }).index;
+        results[index] = answer.ok
+          ? toResult(answer.result as Record<string, unknown>)
+          : { error: { code: answer.error.code, message: answer.error.message } };
+      });
+    }
+    return { results };
+  }
+}
+
+/** Marks a batch item that is not a JSON object: it answers BAD_BODY_ERR in place (never a generated DEK). */
+const NOT_AN_OBJECT: Record<string, unknown> = Object.freeze({});
+
+function batchItems(body: unknown): Record<string, unknown>[] {
+  const input = objectBody(body, { required: true });
+  const items = input['items'];
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new DomainError('INVALID_FIELD_ERR', 'items must be a non-empty array', { target: { type: 'field', name: 'items' } });
+  }
+  if (items.length > Math.min(MAX_BATCH_ITEMS, MAX_HSM_BATCH_ITEMS)) {
+    throw new DomainError('INVALID_FIELD_ERR', `items may have at most ${MAX_BATCH_ITEMS} entries`, { target: { type: 'field', name: 'items' } });
+  }
+  return items.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : NOT_AN_OBJECT));
+}

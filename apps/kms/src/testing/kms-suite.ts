@@ -1,0 +1,144 @@
+import type { Logger } from 'pino';
+import { type RunningService } from '@keyward/platform';
+import { type LaunchedService, type RunningStack, findFreePort, startStack } from '@keyward/stack';
+import { type SuiteContext, createCapturingLogger, createHsmDevEnv, createSuiteContext, repoRoot } from '@keyward/testing';
+import { ManualClock } from '../common/clock';
+import { startKms } from '../start-kms';
+
+export interface KmsSuite {
+  suite: SuiteContext;
+  kms: RunningService;
+  peers: RunningStack;
+  iamUrl: string;
+  clock: ManualClock;
+  logs: ReturnType<typeof createCapturingLogger>;
+  hsmLines: string[];
+  admin: string;
+  account: string;
+  peer(app: 'hsm' | 'iam'): LaunchedService;
+  /** Creates a resource instance in IAM (as the admin unless a token is given). */
+  instance(service: 'kms' | 'hs-crypto', parameters?: Record<string, unknown>): Promise<{ guid: string; crn: string }>;
+  close(): Promise<void>;
+}
+
+/** Short windows, so tests move the clock by seconds instead of hours. */
+export const TEST_WINDOWS = {
+  KEYWARD_KMS_ENABLE_WAIT_MS: '30000',
+  KEYWARD_KMS_RESTORE_WAIT_MS: '30000',
+  KEYWARD_KMS_ROTATION_INTERVAL_MS: '3600000',
+  KEYWARD_KMS_PURGE_WAIT_MS: '14400000',
+  KEYWARD_KMS_RESTORE_WINDOW_MS: '2592000000',
+  KEYWARD_KMS_AUTO_PURGE_MS: '7776000000',
+  KEYWARD_KMS_SCHEDULER_INTERVAL_MS: '3600000',
+  KEYWARD_KMS_AUDIT_FLUSH_MS: '20',
+};
+
+/** The KMS in-process (with a manual clock), IAM and the HSM as their built processes, on this suite's databases and NATS prefix. */
+export async function startKmsSuite(extraEnv: Record<string, string> = {}): Promise<KmsSuite> {
+  const suite = await createSuiteContext(['iam', 'kms', 'hsm']);
+  const hsmLines: string[] = [];
+  const hsmEnv = createHsmDevEnv();
+  const peers = await startStack({
+    root: repoRoot(),
+    apps: ['iam', 'hsm'],
+    env: { PATH: process.env['PATH'], ...suite.envFor('hsm'), DATABASE_URL: undefined },
+    perAppEnv: (app) => ({ DATABASE_URL: suite.databases[app]?.url, ...(app === 'hsm' ? hsmEnv : {}) }),
+    ports: { iam: await findFreePort(), hsm: await findFreePort() },
+    onOutput: (app, line) => app === 'hsm' && hsmLines.push(line),
+  });
+  const iamUrl = peers.services.find((s) => s.app === 'iam')!.url;
+  const clock = new ManualClock(new Date());
+  const logs = createCapturingLogger('kms', 'debug');
+  const kms = await startKms(suite.envFor('kms', { KEYWARD_IAM_URL: iamUrl, ...TEST_WINDOWS, ...extraEnv }), { logger: logs.logger as Logger, clock });
+  const admin = await tokenFor(iamUrl, suite.adminApiKey);
+  const account = accountOf(admin);
+  return {
+    suite,
+    kms,
+    peers,
+    iamUrl,
+    clock,
+    logs,
+    hsmLines,
+    admin,
+    account,
+    peer: (app) => peers.services.find((s) => s.app === app)!,
+    instance: async (service, parameters) => {
+      const response = await call(iamUrl, admin, 'POST', '/v2/resource_instances', {
+        name: `${service}-${Math.random().toString(36).slice(2, 8)}`,
+        service,
+        plan: 'standard',
+        target: 'us-south',
+        ...(parameters ? { parameters } : {}),
+      });
+      if (response.status !== 201) throw new Error(`instance creation failed: ${response.status} ${JSON.stringify(response.body)}`);
+      return response.body as { guid: string; crn: string };
+    },
+    close: async () => {
+      await kms.close();
+      await peers.stop();
+      await suite.dispose();
+    },
+  };
+}
+
+export async function tokenFor(iamUrl: string, apikey: string): Promise<string> {
+  const response = await fetch(`${iamUrl}/identity/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey }).toString(),
+  });
+  if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export function accountOf(token: string): string {
+  return (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { account: { bss: string } }).account.bss;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+/** One HTTP call; `body` may be a raw string (sent as is) or a value (sent as JSON). */
+export async function call(
+  url: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<CallResult> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** The Key Protect reason code of an error body. */
+export function reason(result: CallResult): string | undefined {
+  return result.body?.resources?.[0]?.reasons?.[0]?.code;
+}
+
+export function createKeyBody(resource: Record<string, unknown>) {
+  return {
+    metadata: { collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 },
+    resources: [{ type: 'application/vnd.ibm.kms.key+json', ...resource }],
+  };
+}
