@@ -46,7 +46,12 @@ export async function startKmsSuite(extraEnv: Record<string, string> = {}): Prom
     ports: { iam: await findFreePort(), hsm: await findFreePort() },
     onOutput: (app, line) => app === 'hsm' && hsmLines.push(line),
   });
-  const iamUrl = peers.services.find((s) => s.app === 'iam')!.url;
+  const peerService = (app: 'iam' | 'hsm') => {
+    const found = peers.services.find((s) => s.app === app);
+    if (!found) throw new Error(`${app} did not start`);
+    return found;
+  };
+  const iamUrl = peerService('iam').url;
   const clock = new ManualClock(new Date());
   const logs = createCapturingLogger('kms', 'debug');
   const kms = await startKms(suite.envFor('kms', { KEYWARD_IAM_URL: iamUrl, ...TEST_WINDOWS, ...extraEnv }), { logger: logs.logger as Logger, clock });
@@ -62,7 +67,7 @@ export async function startKmsSuite(extraEnv: Record<string, string> = {}): Prom
     hsmLines,
     admin,
     account,
-    peer: (app) => peers.services.find((s) => s.app === app)!,
+    peer: peerService,
     instance: async (service, parameters) => {
       const response = await call(iamUrl, admin, 'POST', '/v2/resource_instances', {
         name: `${service}-${Math.random().toString(36).slice(2, 8)}`,
