@@ -12,8 +12,8 @@ import { CryptoError } from './crypto-error';
 export const CIPHERTEXT_MAGIC = Buffer.from([0x4b, 0x57]);
 export const CIPHERTEXT_FORMAT_VERSION = 0x01;
 export const CIPHERTEXT_HEADER_BYTES = 2 + 1 + 16 + 4 + GCM_IV_BYTES; // 35
-/** Largest plaintext the HSM wraps (Key Protect accepts at most 4096 bytes before base64). */
-export const MAX_WRAP_PLAINTEXT_BYTES = 4096;
+/** Largest plaintext the HSM wraps: Key Protect's limit, 7,168 bytes before base64. */
+export const MAX_WRAP_PLAINTEXT_BYTES = 7168;
 export const MAX_CIPHERTEXT_BYTES = CIPHERTEXT_HEADER_BYTES + MAX_WRAP_PLAINTEXT_BYTES + GCM_TAG_BYTES;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -84,10 +84,10 @@ describe.each(HSM_BACKENDS)('HSM key operations over NATS (%s backend)', (backen
     unknownVersion.writeUInt32BE(9, 19);
     expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: b64(unknownVersion), aad: ['ab', 'c'] }))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
     expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext.slice(0, 40) }))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
-    expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: 'A'.repeat(6000) }))).toBe('INVALID_FIELD_ERR');
-    expect(await codeOf(client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: b64(randomBytes(4097)) }))).toBe('INVALID_FIELD_ERR');
+    expect(await codeOf(client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: 'A'.repeat(9700) }))).toBe('INVALID_FIELD_ERR');
+    expect(await codeOf(client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: b64(randomBytes(7169)) }))).toBe('INVALID_FIELD_ERR');
     // The largest plaintext round-trips (its ciphertext is the largest the contract accepts).
-    const largest = b64(randomBytes(4096));
+    const largest = b64(randomBytes(7168));
     const largestWrapped = await client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: largest });
     expect((await client.domainOp(P, 'unwrap', { keyId: key.keyId, ciphertext: largestWrapped.ciphertext })).plaintext).toBe(largest);
     expect(await codeOf(client.domainOp(P, 'wrap', { keyId: key.keyId, plaintext: 'not base64!' }))).toBe('INVALID_FIELD_ERR');

@@ -13,8 +13,34 @@ import { KeysService } from '../keys/keys.service';
 
 /** Key Protect's batch limits (KEY-PROTECT-API.md §10): 1,000 items per request. */
 export const MAX_BATCH_ITEMS = 1000;
-/** Items per HSM call: 250 × the largest ciphertext (~5.5 KB base64, twice in an unwrap reply) stays far below NATS's 1 MB. */
+/** At most this many items per HSM call… */
 export const HSM_BATCH_CHUNK = 250;
+/**
+ * …and at most this many estimated bytes: NATS refuses messages over 1 MB, and an item's reply can be
+ * about twice its request (an unwrap answers the plaintext and, after a rotation, a new ciphertext).
+ * Items are large when they carry a 7,168-byte DEK or many AAD entries, so chunks are cut by size too.
+ */
+export const HSM_BATCH_BUDGET_BYTES = 900_000;
+
+/** Splits items into HSM calls under both limits, keeping their order. */
+export function chunkForHsm<T extends { request: unknown }>(pending: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    // The request as JSON, and room for a reply up to twice as large.
+    const cost = 3 * JSON.stringify(item.request).length + 256;
+    if (current.length > 0 && (current.length >= HSM_BATCH_CHUNK || bytes + cost > HSM_BATCH_BUDGET_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
 
 const ROOT_ONLY = 'The requested action can only be completed with a root key';
 
@@ -197,8 +223,7 @@ export class KeyActionsService {
         results[index] = { error: { code: error.code, message: error.message } };
       }
     });
-    for (let i = 0; i < pending.length; i += HSM_BATCH_CHUNK) {
-      const chunk = pending.slice(i, i + HSM_BATCH_CHUNK);
+    for (const chunk of chunkForHsm(pending)) {
       const reply = await this.hsm.op(key.hsmDomainId, op, { items: chunk.map((p) => p.request) });
       reply.results.forEach((answer, j) => {
         const index = (chunk[j] as { index: number }).index;

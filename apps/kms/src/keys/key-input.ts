@@ -1,4 +1,4 @@
-import { DomainError, type ErrorCode } from '@keyward/contracts';
+import { DomainError, type ErrorCode, MAX_CIPHERTEXT_B64 } from '@keyward/contracts';
 
 /**
  * Request bodies as the official clients send them (KEY-PROTECT-API.md §1): parsed as JSON whatever
@@ -6,8 +6,8 @@ import { DomainError, type ErrorCode } from '@keyward/contracts';
  * documented 400 with the field named, never a 5xx.
  */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** Key Protect's wrap limit is 7,168 bytes; the HSM's ciphertext format carries at most 4,096 (docs/KMS.md). */
-export const MAX_DEK_BYTES = 4096;
+/** Key Protect's wrap limit: 7,168 bytes of plaintext. */
+export const MAX_DEK_BYTES = 7168;
 export const MAX_AAD_ENTRY = 255;
 export const MAX_AAD_ENTRIES = 64;
 
@@ -84,7 +84,8 @@ export function plaintextField(source: Record<string, unknown>): string | undefi
 export function ciphertextField(source: Record<string, unknown>): string {
   const value = source['ciphertext'];
   if (typeof value !== 'string' || value.length === 0) throw invalid('ciphertext', 'ciphertext is required');
-  if (value.length > 8192) throw new DomainError('UNPROCESSABLE_CIPHERTEXT_ERR');
+  // Longer than the largest ciphertext the format makes (a 7,168-byte DEK): it cannot be one of ours.
+  if (value.length > MAX_CIPHERTEXT_B64) throw new DomainError('UNPROCESSABLE_CIPHERTEXT_ERR');
   return value;
 }
 

@@ -337,6 +337,23 @@ describe('KMS keys API (Key Protect v2)', () => {
       const tooMany = await kp('POST', `/keys/${key['id']}/actions/wrap_batch`, { items: Array.from({ length: 1001 }, () => ({})) });
       expect(reason(tooMany)).toBe('INVALID_FIELD_ERR');
     });
+
+    it('splits large items into HSM calls under NATS’s 1 MB, and wraps Key Protect’s largest DEK (7,168 bytes)', async () => {
+      const key = await createRoot();
+      // 300 DEKs of 7,168 bytes: ~2.9 MB of requests and more of replies, in one HTTP call under 4 MB.
+      const deks = Array.from({ length: 300 }, () => randomBytes(7168).toString('base64'));
+      const wrapped = await kp('POST', `/keys/${key['id']}/actions/wrap_batch`, { items: deks.map((plaintext) => ({ plaintext })) });
+      expect(wrapped.status).toBe(200);
+      const results = wrapped.body.results as { ciphertext?: string; error?: unknown }[];
+      expect(results.filter((r) => r.error)).toEqual([]);
+      const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap_batch`, { items: results.map((r) => ({ ciphertext: r.ciphertext })) });
+      expect(unwrapped.status).toBe(200);
+      const plaintexts = (unwrapped.body.results as { plaintext?: string; error?: unknown }[]).map((r) => r.plaintext ?? JSON.stringify(r.error));
+      // Indices whose plaintext did not come back (empty when all 300 round-trip).
+      expect(plaintexts.map((p, i) => (p === deks[i] ? '' : String(i))).filter(Boolean)).toEqual([]);
+      const tooLarge = await kp('POST', `/keys/${key['id']}/actions/wrap`, { plaintext: randomBytes(7169).toString('base64') });
+      expect(reason(tooLarge)).toBe('INVALID_FIELD_ERR');
+    });
   });
 
   describe('audit', () => {

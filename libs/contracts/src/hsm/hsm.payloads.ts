@@ -14,10 +14,10 @@ const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 export const keyIdSchema = uuidSchema;
 export const keyVersionSchema = z.number().int().min(1).max(0xffffffff);
 export const MAX_HSM_BATCH_ITEMS = 1000;
-/** Key Protect accepts at most 4096 bytes of plaintext to wrap (base64: 5464 characters). */
-export const MAX_WRAP_PLAINTEXT_B64 = 5464;
-/** Header (35) + 4096 bytes + tag (16) = 4147 bytes, base64. */
-export const MAX_CIPHERTEXT_B64 = 5532;
+/** Key Protect accepts at most 7,168 bytes of plaintext to wrap (base64: 9,560 characters). */
+export const MAX_WRAP_PLAINTEXT_B64 = 9560;
+/** Header (35) + 7,168 bytes + tag (16) = 7,219 bytes, base64. */
+export const MAX_CIPHERTEXT_B64 = 9628;
 const aadSchema = z.array(z.string().max(1024)).max(64);
 
 export const keyKindSchema = z.enum(['root', 'standard']);

@@ -27,7 +27,8 @@ export class RemoteJwks {
   private local?: JWTVerifyGetKey;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastStartedAt = Number.NEGATIVE_INFINITY;
-  private inflight?: { startedAt: number; done: Promise<void> };
+  /** The fetch under way, numbered by `fetches` when it started. */
+  private inflight?: { seq: number; done: Promise<void> };
   private readonly minInterval: number;
   private readonly maxAge: number;
   private readonly timeout: number;
@@ -46,28 +47,30 @@ export class RemoteJwks {
   }
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    const askedAt = Date.now();
-    if (!this.local) await this.refresh(askedAt);
-    else if (askedAt - this.fetchedAt >= this.maxAge) await this.refresh(askedAt).catch(() => undefined); // stale keys beat none
+    // Fetches are counted, not timed: a fetch that started after this request answers for it (two
+    // events in the same millisecond would otherwise look simultaneous).
+    const seenFetches = this.fetches;
+    if (!this.local) await this.refresh(seenFetches);
+    else if (Date.now() - this.fetchedAt >= this.maxAge) await this.refresh(seenFetches).catch(() => undefined); // stale keys beat none
     try {
       return await (this.local as JWTVerifyGetKey)(header, token);
     } catch (error) {
       if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
-      await this.refresh(askedAt);
+      await this.refresh(seenFetches);
       return (this.local as JWTVerifyGetKey)(header, token);
     }
   };
 
-  /** Resolves once a fetch that started at or after `notBefore` has ended (waiting out the interval). */
-  private async refresh(notBefore: number): Promise<void> {
+  /** Resolves once a fetch started after the first `seenFetches` has ended (waiting out the interval). */
+  private async refresh(seenFetches: number): Promise<void> {
     for (;;) {
       const inflight = this.inflight;
       if (inflight) {
-        if (inflight.startedAt >= notBefore) return inflight.done;
+        if (inflight.seq > seenFetches) return inflight.done;
         await inflight.done.catch(() => undefined);
         continue;
       }
-      if (this.lastStartedAt >= notBefore) return;
+      if (this.fetches > seenFetches) return;
       const wait = this.lastStartedAt + this.minInterval - Date.now();
       if (wait > 0) {
         await new Promise((resolve) => setTimeout(resolve, wait).unref());
@@ -75,11 +78,11 @@ export class RemoteJwks {
       }
       const startedAt = Date.now();
       this.lastStartedAt = startedAt;
-      this.fetches++;
+      const seq = ++this.fetches;
       const done = this.load(startedAt).finally(() => {
         if (this.inflight?.done === done) this.inflight = undefined;
       });
-      this.inflight = { startedAt, done };
+      this.inflight = { seq, done };
       return done;
     }
   }
