@@ -11,6 +11,7 @@ export * from './errors/http-error-formats';
 export * from './errors/http-exception.filter';
 export * from './errors/rpc-error.filter';
 export * from './errors/transport-error.filter';
+export * from './errors/error-reporter';
 export * from './nats/subject-namespace';
 export * from './nats/nats-connection';
 export * from './nats/nats-connection-options';

@@ -27,7 +27,7 @@ import {
   zeroize,
 } from '@keyward/crypto';
 import { parsePayload, toDomainError } from '@keyward/platform';
-import { reportError } from '../rpc/report-error';
+import { reportError } from '@keyward/platform';
 import type { KeyObjectRecord, KeyStoreRepository, NewKeyVersion } from '../keystore/key-store.repository';
 import type { MasterKeyring } from '../domains/master-keyring';
 import type { MasterKey } from '../backends/master-key-backend';

@@ -16,7 +16,7 @@ import {
 import { type MetricsService, type SubjectNamespace, acceptOrCreateRequestId, parsePayload, requestContext, toDomainError } from '@keyward/platform';
 import type { DomainActivationListener, DomainService } from '../domains/domain.service';
 import type { KeyOperations } from '../keys/key-operations.service';
-import { reportError } from './report-error';
+import { reportError } from '@keyward/platform';
 
 const codec = JSONCodec();
 
