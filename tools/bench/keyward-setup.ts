@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ServiceTokenProvider } from '@keyward/platform';
 
 /** What the real-path runs need: a KMS instance with a root key, and a consumer allowed to use it. */
 export interface BenchSubject {
@@ -19,14 +20,9 @@ async function call(url: string, init: RequestInit & { token?: string; instance?
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-export async function iamToken(iamUrl: string, apiKey: string): Promise<string> {
-  const response = await fetch(`${iamUrl}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey: apiKey }).toString(),
-  });
-  if (!response.ok) throw new Error(`IAM refused the API key (${response.status})`);
-  return ((await response.json()) as { access_token: string }).access_token;
+/** An access token for an API key: the platform's provider, as every service gets its own. */
+export function iamToken(iamUrl: string, apiKey: string): Promise<string> {
+  return new ServiceTokenProvider({ iamUrl, apiKey }).get();
 }
 
 function accountOf(token: string): string {

@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { appUrlEnvName, serviceApiKeyEnvName } from '@keyward/contracts';
 import { ServiceTokenProvider } from '@keyward/platform';
-import { expectEventually } from '@keyward/testing';
+import { expectEventually, iamTokenFor } from '@keyward/testing';
 
 const url = (app: 'iam' | 'kms') => process.env[appUrlEnvName(app)] as string;
 
-async function tokenFor(apikey: string): Promise<string> {
-  const response = await fetch(`${url('iam')}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey }).toString(),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+const tokenFor = (apikey: string) => iamTokenFor(url('iam'), apikey);
 
 async function call(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}${path}`, {

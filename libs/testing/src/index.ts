@@ -11,3 +11,4 @@ export { default as prepareTestServices } from './jest/global-setup';
 export { default as stopTestServices } from './jest/global-teardown';
 export * from './services/nats-server-process';
 export * from './services/hsm-dev-parts';
+export * from './iam-tokens';

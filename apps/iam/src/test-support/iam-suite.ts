@@ -37,15 +37,8 @@ export async function startIamSuite(extraEnv: Record<string, string> = {}, optio
   };
 }
 
-export async function tokenFor(iamUrl: string, apikey: string): Promise<string> {
-  const response = await fetch(`${iamUrl}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey }).toString(),
-  });
-  if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+/** The shared test helpers under the names these suites use. */
+export { iamTokenFor as tokenFor, accountOfToken } from '@keyward/testing';
 
 export async function call(iamUrl: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${iamUrl}${path}`, {
@@ -72,9 +65,4 @@ export function collectEvents(nats: NatsConnection, prefix: string): { events: {
     },
   });
   return { events, stop: () => subscription.unsubscribe() };
-}
-
-export function accountOfToken(token: string): string {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { account: { bss: string } };
-  return payload.account.bss;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type RunningService } from '@keyward/platform';
 import { type LaunchedService, type RunningStack, findFreePort, startStack } from '@keyward/stack';
-import { type SuiteContext, createCapturingLogger, createHsmDevEnv, createSuiteContext, repoRoot } from '@keyward/testing';
+import { type SuiteContext, accountOfToken as accountOf, createCapturingLogger, createHsmDevEnv, createSuiteContext, iamTokenFor as tokenFor, repoRoot } from '@keyward/testing';
 import { ManualClock } from '../common/clock';
 import { startKms } from '../start-kms';
 
@@ -87,19 +87,8 @@ export async function startKmsSuite(extraEnv: Record<string, string> = {}): Prom
   };
 }
 
-export async function tokenFor(iamUrl: string, apikey: string): Promise<string> {
-  const response = await fetch(`${iamUrl}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'urn:ibm:params:oauth:grant-type:apikey', apikey }).toString(),
-  });
-  if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-export function accountOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { account: { bss: string } }).account.bss;
-}
+/** The shared test helpers under the names these suites use. */
+export { tokenFor, accountOf };
 
 export interface CallResult {
   status: number;
