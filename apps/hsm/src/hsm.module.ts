@@ -97,7 +97,7 @@ class HsmLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown 
 export class HsmModule {
   static forConfig(config: HsmConfig): DynamicModule {
     const keyring = new MasterKeyring();
-    const cache = new KeyCache(config.keyCacheSize, config.keyCacheTtlMs);
+    const cache = new KeyCache(config.keyCacheSize, config.keyCacheTtlMs, Date.now, config.keyRecordTtlMs);
     return {
       module: HsmModule,
       providers: [

@@ -29,6 +29,7 @@ export function loadHsmConfig(env: Env) {
     KEYWARD_HSM_PLATFORM_PARTS_FILE: z.string().min(1).optional(),
     KEYWARD_HSM_KEY_CACHE_SIZE: envFields.positiveInt(10_000),
     KEYWARD_HSM_KEY_CACHE_TTL_MS: envFields.positiveInt(300_000),
+    KEYWARD_HSM_KEY_RECORD_TTL_MS: envFields.positiveInt(1000),
     KEYWARD_HSM_ROTATION_PAGE_SIZE: envFields.positiveInt(100),
   });
   if (own.KEYWARD_HSM_BACKEND === 'pkcs11' && !own.KEYWARD_HSM_PKCS11_PIN) {
@@ -44,6 +45,7 @@ export function loadHsmConfig(env: Env) {
     platformPartsFile: own.KEYWARD_HSM_PLATFORM_PARTS_FILE,
     keyCacheSize: own.KEYWARD_HSM_KEY_CACHE_SIZE,
     keyCacheTtlMs: own.KEYWARD_HSM_KEY_CACHE_TTL_MS,
+    keyRecordTtlMs: own.KEYWARD_HSM_KEY_RECORD_TTL_MS,
     rotationPageSize: own.KEYWARD_HSM_ROTATION_PAGE_SIZE,
   };
   return { service, hsm };
@@ -56,6 +58,8 @@ export interface HsmConfig {
   platformPartsFile?: string;
   keyCacheSize: number;
   keyCacheTtlMs: number;
+  /** How long a root key's record (state, newest version) is trusted before the database is read again. */
+  keyRecordTtlMs: number;
   /** Key objects re-encrypted per page by the master-key rotation job. */
   rotationPageSize: number;
 }

@@ -21,6 +21,8 @@ function sortedProgress(replies: (ReplicaProgress | DomainError)[]): ReplicaProg
     .sort((a, b) => a.replicaId.localeCompare(b.replicaId));
 }
 
+const RECORD_TTL_MS = 5000;
+
 describe('two HSM replicas (software backend) sharing one key store', () => {
   let suite: SuiteContext;
   let replicaA: RunningService;
@@ -32,7 +34,8 @@ describe('two HSM replicas (software backend) sharing one key store', () => {
   beforeAll(async () => {
     suite = await createSuiteContext(['hsm']);
     const platform = await writePlatformPartsFile();
-    shared = { KEYWARD_HSM_PLATFORM_PARTS_FILE: platform.path, KEYWARD_HSM_STORAGE_KEY: platform.storageKey };
+    // Long enough that a replica surely still trusts a key record it read a moment ago, even on a busy machine.
+    shared = { KEYWARD_HSM_PLATFORM_PARTS_FILE: platform.path, KEYWARD_HSM_STORAGE_KEY: platform.storageKey, KEYWARD_HSM_KEY_RECORD_TTL_MS: String(RECORD_TTL_MS) };
     replicaA = await startHsm(suite.envFor('hsm', { ...shared, KEYWARD_REPLICA_ID: 'hsm-a' }));
     replicaB = await startHsm(suite.envFor('hsm', { ...shared, KEYWARD_REPLICA_ID: 'hsm-b' }));
     client = await HsmTestClient.create(suite.envFor('kms'));
@@ -79,6 +82,24 @@ describe('two HSM replicas (software backend) sharing one key store', () => {
     // The queue group spreads requests: both replicas answered some (chance of a miss: 2^-39).
     expect(await wrapCount(replicaA)).toBeGreaterThan(0);
     expect(await wrapCount(replicaB as RunningService)).toBeGreaterThan(0);
+
+    // A rotation lands on one replica; the other may still remember the old newest version (for up
+    // to the record TTL) yet opens the new version's ciphertexts: it re-reads the record once.
+    await Promise.all(Array.from({ length: 20 }, () => client.domainOp(domainId, 'wrap', { keyId: key.keyId })));
+    await client.domainOp(domainId, 'key.rotate', { keyId: key.keyId });
+    const afterRotation = await Promise.all(Array.from({ length: 20 }, () => client.domainOp(domainId, 'wrap', { keyId: key.keyId })));
+    const newest = afterRotation.filter((wrapped) => wrapped.keyVersion === 2);
+    expect(newest.length).toBeGreaterThan(0);
+    const opened = await Promise.all(newest.flatMap((wrapped) => Array.from({ length: 6 }, () => client.domainOp(domainId, 'unwrap', { keyId: key.keyId, ciphertext: wrapped.ciphertext }))));
+    expect(opened.map((result) => result.keyVersion)).toEqual(opened.map(() => 2));
+
+    // A suspension made through one replica holds on both once the record TTL has passed.
+    await client.domainOp(domainId, 'key.set-state', { keyId: key.keyId, state: 'suspended' });
+    await new Promise((resolve) => setTimeout(resolve, RECORD_TTL_MS + 100));
+    const refused = await Promise.all(Array.from({ length: 20 }, () => client.domainOp(domainId, 'wrap', { keyId: key.keyId }).catch((error: unknown) => error)));
+    expect(refused.map((error) => (error as DomainError).code)).toEqual(refused.map(() => 'KEY_OBJECT_SUSPENDED_ERR'));
+    await client.domainOp(domainId, 'key.set-state', { keyId: key.keyId, state: 'active' });
+    await new Promise((resolve) => setTimeout(resolve, RECORD_TTL_MS + 100));
 
     // Sealing one replica leaves the other serving; what one wrapped the other unwraps.
     await replicaB?.close();

@@ -6,18 +6,51 @@ interface Entry {
 }
 
 /**
+ * The default of KEYWARD_HSM_KEY_RECORD_TTL_MS: how long a root key's record (state, kind, newest
+ * version: no material) is trusted without reading the database again. Short: another replica may disable, rotate or destroy the key, and the KMS —
+ * which checks the state itself before every call — is the gate; this only keeps the database off the
+ * hot path of every wrap. Changes made through this replica take effect here at once.
+ */
+export const KEY_RECORD_TTL_MS = 1000;
+
+/**
  * Unsealed key-version material, kept only in this process so a wrap does not decrypt its key object
  * every time. Bounded in size (least recently used goes first) and age; every entry is zeroized when
- * it leaves: eviction, expiry, state change, destroy, seal.
+ * it leaves: eviction, expiry, state change, destroy, seal. Beside it, briefly, the records that say
+ * whether a root key is usable and which version is newest.
  */
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly records = new Map<string, { record: unknown; expiresAt: number }>();
 
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly recordTtlMs: number = KEY_RECORD_TTL_MS,
   ) {}
+
+  /** A key's record, or undefined when absent or older than the record TTL. */
+  getRecord<T>(domainId: string, keyId: string): T | undefined {
+    const id = `${domainId}/${keyId}`;
+    const entry = this.records.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.records.delete(id);
+      return undefined;
+    }
+    return entry.record as T;
+  }
+
+  setRecord(domainId: string, keyId: string, record: unknown): void {
+    if (this.records.size >= this.maxEntries) this.records.clear();
+    this.records.set(`${domainId}/${keyId}`, { record, expiresAt: this.now() + this.recordTtlMs });
+  }
+
+  /** After a rotation: the newest version changed, the material of every version is still good. */
+  forgetRecord(domainId: string, keyId: string): void {
+    this.records.delete(`${domainId}/${keyId}`);
+  }
 
   get(domainId: string, keyId: string, version: number): Buffer | undefined {
     const id = `${domainId}/${keyId}/${version}`;
@@ -46,14 +79,17 @@ export class KeyCache {
   }
 
   forgetKey(domainId: string, keyId: string): void {
+    this.forgetRecord(domainId, keyId);
     this.removeWhere((id) => id.startsWith(`${domainId}/${keyId}/`));
   }
 
   forgetDomain(domainId: string): void {
+    for (const id of [...this.records.keys()]) if (id.startsWith(`${domainId}/`)) this.records.delete(id);
     this.removeWhere((id) => id.startsWith(`${domainId}/`));
   }
 
   clear(): void {
+    this.records.clear();
     this.removeWhere(() => true);
   }
 

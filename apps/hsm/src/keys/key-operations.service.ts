@@ -88,6 +88,7 @@ export class KeyOperations {
     const material = request.payload ? await this.importedMaterial(domainId, key.kind, request.payload) : generateAesKey((key.bits / 8) as 16 | 24 | 32);
     try {
       const version = await this.repository.addVersion(key.id, (next) => this.sealVersion(domainId, key.id, next, material, imported));
+      this.cache.forgetRecord(domainId, key.id);
       return { keyId: key.id, version, bits: material.length * 8 };
     } finally {
       zeroize(material);
@@ -201,8 +202,13 @@ export class KeyOperations {
   }
 
   private async open(domainId: string, request: UnwrapRequest, memo?: BatchMemo) {
-    const { key, latest } = await this.rootKey(domainId, request.keyId, memo);
+    let { key, latest } = await this.rootKey(domainId, request.keyId, memo);
     const parsed = this.crypto(() => parseCiphertext(request.ciphertext), 'ciphertext');
+    if (parsed.keyId === key.id && parsed.version > latest) {
+      // Another replica may have rotated the key within the record TTL: read the record again once.
+      this.cache.forgetRecord(domainId, key.id);
+      ({ key, latest } = await this.rootKey(domainId, request.keyId));
+    }
     // A ciphertext names its key: one made by another key is not this key's to open.
     if (parsed.keyId !== key.id || parsed.version > latest) throw unprocessable();
     const material = await this.material(domainId, key.id, parsed.version);
@@ -275,11 +281,14 @@ export class KeyOperations {
     const cached = memo?.get(keyId);
     if (cached) return cached;
     const lookup = (async () => {
+      const remembered = this.cache.getRecord<{ key: KeyObjectRecord; latest: number }>(domainId, keyId);
+      if (remembered) return remembered;
       const found = await this.repository.findKeyWithLatest(domainId, keyId);
       if (!found || found.latest === null) throw new DomainError('KEY_OBJECT_NOT_FOUND_ERR');
       const { latest, ...key } = found;
       this.assertUsable(key);
       if (key.kind !== 'root') throw new DomainError('KEY_ROOT_REQ_ERR');
+      this.cache.setRecord(domainId, keyId, { key, latest });
       return { key, latest };
     })();
     memo?.set(keyId, lookup);

@@ -8,11 +8,13 @@ const CLAIMS = { iam_id: 'IBMid-1', sub_type: 'user', account: { bss: 'a'.repeat
 describe(JwtVerifier.name, () => {
   let privateKey: KeyLike;
   let otherKey: KeyLike;
+  let publicKey: KeyLike;
   let verifier: JwtVerifier;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
     privateKey = pair.privateKey;
+    publicKey = pair.publicKey;
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' };
     verifier = new JwtVerifier(createLocalJWKSet({ keys: [jwk] }));
@@ -54,6 +56,26 @@ describe(JwtVerifier.name, () => {
       expect(String(((error as DomainError).cause as Error | undefined)?.message ?? '')).not.toContain(token);
     }
     await expect(verifier.verify(undefined)).rejects.toMatchObject({ code: 'UNAUTHORIZED_ERR' });
+  });
+
+  it('checks a signature once per token, yet refuses the remembered token once it has expired', async () => {
+    let now = new Date();
+    const localSet = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] });
+    let keyLookups = 0;
+    const counting = new JwtVerifier(
+      (header, token) => {
+        keyLookups++;
+        return localSet(header, token);
+      },
+      { now: () => now, clockToleranceSec: 0 },
+    );
+    const token = await sign(CLAIMS, { exp: Math.floor(now.getTime() / 1000) + 60 });
+    for (let i = 0; i < 5; i++) await expect(counting.verify(token)).resolves.toMatchObject({ iamId: 'IBMid-1' });
+    expect(keyLookups).toBe(1);
+    now = new Date(now.getTime() + 61_000);
+    await expect(counting.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED_ERR' });
+    // A forged token with the same claims is not served from the memo: only the exact string is.
+    await expect(counting.verify(await sign(CLAIMS, { key: otherKey }))).rejects.toMatchObject({ code: 'TOKEN_INVALID_ERR' });
   });
 
   it('reads only Bearer authorization headers', () => {

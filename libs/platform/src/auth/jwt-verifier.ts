@@ -10,11 +10,20 @@ export interface JwtVerifierOptions {
   now?: () => Date;
 }
 
+/** Verified tokens remembered at most; past it the memo starts over (a burst of one-off tokens). */
+const VERIFIED_MEMO_MAX = 10_000;
+
 /**
  * Verifies IAM access tokens locally: signature against IAM's keys (a cached JWKS in other apps, the
  * key store in IAM itself), issuer, algorithm and expiry. Errors never echo the token.
+ *
+ * A consumer sends the same token on thousands of calls, so a verified token is remembered (in
+ * memory only) until its `exp`: the signature check, the costliest step of a wrap call, runs once
+ * per token instead of once per request. Expiry is still checked on every call.
  */
 export class JwtVerifier {
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
   constructor(
     private readonly getKey: JWTVerifyGetKey,
     private readonly options: JwtVerifierOptions = {},
@@ -32,6 +41,22 @@ export class JwtVerifier {
 
   async verify(token: string | undefined): Promise<Principal> {
     if (!token) throw new DomainError('UNAUTHORIZED_ERR', 'Unauthorized: a bearer token from IAM is required');
+    const remembered = this.verified.get(token);
+    if (remembered) {
+      if (this.nowMs() < remembered.expiresAtMs) return remembered.principal;
+      this.verified.delete(token);
+    }
+    const principal = await this.verifySignedToken(token);
+    if (this.verified.size >= VERIFIED_MEMO_MAX) this.verified.clear();
+    this.verified.set(token, principal);
+    return principal.principal;
+  }
+
+  private nowMs(): number {
+    return (this.options.now?.() ?? new Date()).getTime();
+  }
+
+  private async verifySignedToken(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.getKey, {
@@ -50,7 +75,10 @@ export class JwtVerifier {
     }
     const principal = principalFromClaims(payload);
     if (!principal) throw new DomainError('TOKEN_INVALID_ERR', 'The token lacks required IAM claims');
-    return principal;
+    const exp = (payload as { exp?: unknown }).exp;
+    // jose accepted it, so `exp` (when present) is in the future within the tolerance; without one, do not remember it.
+    const expiresAtMs = typeof exp === 'number' ? exp * 1000 : 0;
+    return { principal, expiresAtMs };
   }
 }
 
