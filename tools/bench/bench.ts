@@ -4,7 +4,7 @@
 // measures ceilings, the real path at 1 and 64 connections, batches, and each service's RSS and CPU.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { ADMIN_APIKEY_ENV, type KeywardAppName, appUrlEnvName, serviceApiKeyEnvName } from '@keyward/contracts';
@@ -122,7 +122,7 @@ async function main(flags: Flags): Promise<number> {
       processes,
     };
     const checks = checkTargets(report);
-    const outDir = join(repositoryRoot, flags.out);
+    const outDir = resolve(repositoryRoot, flags.out);
     mkdirSync(outDir, { recursive: true });
     const base = date.replace(/:/g, '-');
     writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ ...report, checks }, null, 2) + '\n');
