@@ -12,12 +12,13 @@ export interface RetrievedImportToken {
   nonce: string;
 }
 
-export interface SecureImportBody {
+// A type, not an interface: tests spread it into request bodies typed Record<string, unknown>.
+export type SecureImportBody = {
   payload: string;
   encryptedNonce: string;
   iv: string;
   encryptionAlgorithm: 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1';
-}
+};
 
 /**
  * Client side of Key Protect's secure import: `payload` = RSA-OAEP(material) under the token's public
