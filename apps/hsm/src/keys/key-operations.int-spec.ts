@@ -142,7 +142,9 @@ describe.each(HSM_BACKENDS)('HSM key operations over NATS (%s backend)', (backen
     expect(b64(dek)).toBe(wrapped.plaintext);
     // An imported key rotates only with new material.
     expect(await codeOf(client.domainOp(P, 'key.rotate', { keyId: key.keyId }))).toBe('KEY_PAYLOAD_REQ_ERR');
-    expect(await client.domainOp(P, 'key.rotate', { keyId: key.keyId, payload: { material: b64(randomBytes(16)) } })).toMatchObject({ version: 2, bits: 128 });
+    // A key keeps its size: other-sized material adds no version.
+    expect(await codeOf(client.domainOp(P, 'key.rotate', { keyId: key.keyId, payload: { material: b64(randomBytes(16)) } }))).toBe('INVALID_FIELD_ERR');
+    expect(await client.domainOp(P, 'key.rotate', { keyId: key.keyId, payload: { material: b64(randomBytes(32)) } })).toMatchObject({ version: 2, bits: 256 });
     expect(await codeOf(client.domainOp(P, 'key.import', { kind: 'root', payload: { material: b64(randomBytes(20)) } }))).toBe('INVALID_FIELD_ERR');
   });
 

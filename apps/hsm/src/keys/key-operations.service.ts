@@ -87,6 +87,8 @@ export class KeyOperations {
     if (!imported && request.payload) throw new DomainError('INVALID_FIELD_ERR', 'A generated key rotates without a payload', field('payload'));
     const material = request.payload ? await this.importedMaterial(domainId, key.kind, request.payload) : generateAesKey((key.bits / 8) as 16 | 24 | 32);
     try {
+      // A key keeps its size: new material of another size (it may arrive encrypted, so the KMS cannot tell) adds no version.
+      if (material.length * 8 !== key.bits) throw new DomainError('INVALID_FIELD_ERR', `The new material must have ${key.bits} bits, as the key`, field('payload'));
       const version = await this.repository.addVersion(key.id, (next) => this.sealVersion(domainId, key.id, next, material, imported));
       this.cache.forgetRecord(domainId, key.id);
       return { keyId: key.id, version, bits: material.length * 8 };

@@ -21,6 +21,8 @@ export type KmsAction =
   | 'secrets.delete'
   | 'secrets.restore'
   | 'secrets.purge'
+  | 'importtoken.create'
+  | 'importtoken.read'
   | 'domain.status'
   | 'domain.ceremony-init'
   | 'domain.unseal'

@@ -36,6 +36,8 @@ export const KMS_ROUTES: Op[] = [
   { method: 'post', path: '/api/v2/keys/{id}/actions/disable', id: 'disableKey', summary: 'Disable (state 2)', action: 'kms.secrets.disable', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
   { method: 'post', path: '/api/v2/keys/{id}/actions/enable', id: 'enableKey', summary: 'Enable (state 1), 30 s or more after the disable', action: 'kms.secrets.enable', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
   { method: 'post', path: '/api/v2/keys/{id}', id: 'actionOnKey', summary: 'Legacy form: ?action=wrap|unwrap|rewrap|rotate|disable|enable', ok: { '200': 'WrapResponse', '204': '' }, errors: KEY_ERRORS, query: ['action'] },
+  { method: 'post', path: '/api/v2/import_token', id: 'postImportToken', summary: 'Create the instance’s import token (replaces the previous one): an RSA-4096 key pair in the HSM domain and a nonce', action: 'kms.importtoken.create', body: 'ImportTokenRequest', ok: { '200': 'ImportToken' }, errors: ['400', '401', '409'] },
+  { method: 'get', path: '/api/v2/import_token', id: 'getImportToken', summary: 'Retrieve the import token: public key and nonce; uses one retrieval', action: 'kms.importtoken.read', ok: { '200': 'ImportTokenRetrieved' }, errors: ['400', '401', '404', '409'] },
   { method: 'get', path: '/crypto_v1/instances/{id}', id: 'getCryptoUnit', summary: 'HPCS instance: connection info and domain status', action: 'hs-crypto.domain.status', ok: { '200': 'CryptoUnit' }, errors: ['401'] },
   { method: 'post', path: '/crypto_v1/instances/{id}/ceremony/init', id: 'ceremonyInit', summary: 'New master-key ceremony: parts returned encrypted to each custodian', action: 'hs-crypto.domain.ceremony-init', body: 'CeremonyInitRequest', ok: { '200': 'CeremonyInitResponse' }, errors: ['400', '401', '409'] },
   { method: 'post', path: '/crypto_v1/instances/{id}/unseal', id: 'unsealDomain', summary: 'Submit one part (encrypted to the ceremony key); progress per HSM replica', action: 'hs-crypto.domain.unseal', body: 'PartRequest', ok: { '200': 'ReplicaProgress' }, errors: ['400', '401', '409'] },
@@ -51,6 +53,13 @@ const collection = (item: string) => ({
   properties: { metadata: ref('CollectionMetadata'), resources: { type: 'array', items: ref(item) } },
   required: ['metadata'],
 });
+
+/** Secure import (create and rotate): with these, `payload` is RSA-OAEP ciphertext under the import token's public key. */
+const SECURE_IMPORT_FIELDS = {
+  encryptedNonce: { ...b64, description: 'AES-GCM ciphertext ‖ 16-byte tag of the import token nonce, under the key material' },
+  iv: { ...b64, description: 'the 12-byte AES-GCM IV used for encryptedNonce' },
+  encryptionAlgorithm: { type: 'string', enum: ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'], default: 'RSAES_OAEP_SHA_256', description: 'RSAES_OAEP_SHA_1 for hs-crypto instances only' },
+};
 
 const PARAMETERS: Record<string, object> = {
   limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } },
@@ -134,7 +143,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               type: 'array', minItems: 1, maxItems: 1,
               items: {
                 type: 'object', required: ['name'],
-                properties: { type: str, name: { type: 'string', minLength: 2, maxLength: 90 }, description: str, tags: { type: 'array', items: str }, Tags: { type: 'array', items: str }, expirationDate: { type: 'string', format: 'date-time' }, extractable: { type: 'boolean', default: false }, payload: b64 },
+                properties: { type: str, name: { type: 'string', minLength: 2, maxLength: 90 }, description: str, tags: { type: 'array', items: str }, Tags: { type: 'array', items: str }, expirationDate: { type: 'string', format: 'date-time' }, extractable: { type: 'boolean', default: false }, payload: { ...b64, description: 'plain material, or with encryptedNonce and iv the RSA-OAEP ciphertext of it under the import token (docs/KMS.md)' }, ...SECURE_IMPORT_FIELDS },
               },
             },
           },
@@ -145,7 +154,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         UnwrapRequest: { type: 'object', required: ['ciphertext'], properties: { ciphertext: str, aad: { type: 'array', items: { type: 'string', maxLength: 255 } } } },
         UnwrapResponse: { type: 'object', properties: { plaintext: b64, keyVersion: ref('KeyVersion'), ciphertext: str, rewrappedKeyVersion: ref('KeyVersion') } },
         RewrapResponse: { type: 'object', properties: { ciphertext: str, keyVersion: ref('KeyVersion'), rewrappedKeyVersion: ref('KeyVersion') } },
-        RotateRequest: { type: 'object', properties: { payload: b64 } },
+        RotateRequest: { type: 'object', properties: { payload: b64, ...SECURE_IMPORT_FIELDS } },
+        ImportTokenRequest: {
+          type: 'object',
+          description: 'Unknown fields are ignored; no body means both defaults',
+          properties: { expiration: { type: 'integer', minimum: 300, maximum: 86400, default: 600 }, maxAllowedRetrievals: { type: 'integer', minimum: 1, maximum: 500, default: 1 } },
+        },
+        ImportToken: {
+          type: 'object',
+          properties: { creationDate: { type: 'string', format: 'date-time' }, expirationDate: { type: 'string', format: 'date-time' }, maxAllowedRetrievals: { type: 'integer' }, remainingRetrievals: { type: 'integer' } },
+        },
+        ImportTokenRetrieved: {
+          type: 'object',
+          properties: {
+            creationDate: { type: 'string', format: 'date-time' }, expirationDate: { type: 'string', format: 'date-time' }, maxAllowedRetrievals: { type: 'integer' }, remainingRetrievals: { type: 'integer' },
+            payload: { ...b64, description: 'base64 of the PEM "PUBLIC KEY" (PKIX, RSA-4096)' },
+            nonce: { ...b64, description: '12 bytes, the same for the token’s life' },
+          },
+        },
         WrapBatchRequest: { type: 'object', required: ['items'], properties: { items: { type: 'array', minItems: 1, maxItems: 1000, items: ref('WrapRequest') } } },
         UnwrapBatchRequest: { type: 'object', required: ['items'], properties: { items: { type: 'array', minItems: 1, maxItems: 1000, items: ref('UnwrapRequest') } } },
         BatchResponse: {

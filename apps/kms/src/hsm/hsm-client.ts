@@ -13,10 +13,12 @@ type OpResponse<O extends HsmDomainOp> = z.output<(typeof HSM_DOMAIN_OP_RESPONSE
 export class HsmClient {
   constructor(private readonly rpc: RpcClient) {}
 
-  op<O extends HsmDomainOp>(domainId: string, op: O, payload: unknown): Promise<OpResponse<O>> {
+  /** `timeoutMs` for the slow ones (an RSA-4096 key pair takes seconds); the configured RPC timeout otherwise. */
+  op<O extends HsmDomainOp>(domainId: string, op: O, payload: unknown, options: { timeoutMs?: number } = {}): Promise<OpResponse<O>> {
     return this.rpc.request(HSM_SUBJECTS.domainOp(domainId, op), payload, {
       response: HSM_DOMAIN_OP_RESPONSES[op] as unknown as z.ZodType<OpResponse<O>>,
       noRespondersCode: 'DOMAIN_SEALED_ERR',
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
   }
 }

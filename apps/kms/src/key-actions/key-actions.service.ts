@@ -4,6 +4,8 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
+import { secureImportFields } from '../import-tokens/import-token-input';
+import { ImportTokensService } from '../import-tokens/import-tokens.service';
 import type { KmsInstance } from '../instances/instance.repository';
 import { aadField, base64Field, ciphertextField, objectBody, plaintextField } from '../keys/key-input';
 import { KEY_STATE, effectiveState } from '../keys/key-view';
@@ -53,6 +55,7 @@ export class KeyActionsService {
     private readonly hsm: HsmClient,
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+    private readonly importTokens: ImportTokensService,
   ) {}
 
   async wrap(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown) {
@@ -129,17 +132,16 @@ export class KeyActionsService {
   /** 1 or 3, root keys only, at most once per KEYWARD_KMS_ROTATION_INTERVAL_MS; imported keys need a payload. */
   async rotate(caller: AuthenticatedCaller, instance: KmsInstance, id: string, body: unknown): Promise<void> {
     const input = objectBody(body, { required: false });
-    const payload = base64Field(input, 'payload');
+    // Through an import token, `payload` is RSA-OAEP ciphertext: its size is checked by the HSM once opened.
+    const secure = secureImportFields(input, instance);
+    const payload = secure ? undefined : base64Field(input, 'payload');
     const size = payload?.length;
     payload?.fill(0);
-    if (input['encryptedNonce'] !== undefined || input['iv'] !== undefined) {
-      throw new DomainError('INVALID_FIELD_ERR', 'Rotating through an import token is not supported yet', { target: { type: 'field', name: 'encryptedNonce' } });
-    }
     const key = await this.keysService.authorizedKey(caller, instance, id, 'secrets.rotate');
     if (key.extractable) throw new DomainError('KEY_ROOT_REQ_ERR', ROOT_ONLY);
     this.requireState(key, [KEY_STATE.active, KEY_STATE.deactivated]);
-    if (key.imported && !payload) throw new DomainError('KEY_PAYLOAD_REQ_ERR');
-    if (!key.imported && payload) {
+    if (key.imported && !payload && !secure) throw new DomainError('KEY_PAYLOAD_REQ_ERR');
+    if (!key.imported && (payload ?? secure)) {
       throw new DomainError('INVALID_FIELD_ERR', 'A generated key is rotated without a payload', { target: { type: 'field', name: 'payload' } });
     }
     if (size !== undefined && size !== key.bits / 8) {
@@ -149,10 +151,12 @@ export class KeyActionsService {
     if (key.lastRotateDate && now.getTime() - key.lastRotateDate.getTime() < this.settings.windows.rotationIntervalMs) {
       throw new DomainError('KEY_ROTATION_NOT_PERMITTED');
     }
-    const rotated = await this.hsm.op(key.hsmDomainId, 'key.rotate', {
-      keyId: key.id,
-      ...(payload ? { payload: { material: input['payload'] as string } } : {}),
-    });
+    const rotated = secure
+      ? await this.importTokens.importThrough(instance, secure, (material) => this.hsm.op(key.hsmDomainId, 'key.rotate', { keyId: key.id, payload: material }))
+      : await this.hsm.op(key.hsmDomainId, 'key.rotate', {
+          keyId: key.id,
+          ...(payload ? { payload: { material: input['payload'] as string } } : {}),
+        });
     await this.keys.addVersion(key.id, rotated.version, now);
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { HsmModule } from '../hsm/hsm.module';
+import { ImportTokensModule } from '../import-tokens/import-tokens.module';
 import { KeyActionsService } from '../key-actions/key-actions.service';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
@@ -8,7 +9,7 @@ import { KeysService } from './keys.service';
 
 /** Keys and their actions share one route tree (`/api/v2/keys/...`), so one controller serves both services. */
 @Module({
-  imports: [AccessModule, HsmModule],
+  imports: [AccessModule, HsmModule, ImportTokensModule],
   controllers: [KeysController],
   providers: [KeysRepository, KeysService, KeyActionsService],
   exports: [KeysRepository, KeysService],

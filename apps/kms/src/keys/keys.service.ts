@@ -5,6 +5,8 @@ import { KmsAccess, type KmsAction } from '../access/kms-access';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
+import { secureImportFields } from '../import-tokens/import-token-input';
+import { ImportTokensService } from '../import-tokens/import-tokens.service';
 import type { KmsInstance } from '../instances/instance.repository';
 import {
   base64Field,
@@ -41,6 +43,7 @@ export class KeysService {
     private readonly access: KmsAccess,
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+    private readonly importTokens: ImportTokensService,
   ) {}
 
   /**
@@ -74,18 +77,20 @@ export class KeysService {
     const tags = tagsField(resource);
     const extractable = booleanField(resource, 'extractable') ?? false;
     const expirationDate = dateField(resource, 'expirationDate', now);
-    if (resource['encryptedNonce'] !== undefined || resource['iv'] !== undefined) {
-      throw new DomainError('INVALID_FIELD_ERR', 'Importing through an import token is not supported yet', { target: { type: 'field', name: 'encryptedNonce' } });
-    }
-    const payload = base64Field(resource, 'payload');
+    // Secure import: `payload` is RSA-OAEP ciphertext the HSM opens (import-tokens/); otherwise plain material.
+    const secure = secureImportFields(resource, instance);
+    const payload = secure ? undefined : base64Field(resource, 'payload');
     const keyRingId = keyRingHeader?.trim() || 'default';
     if (keyRingId !== 'default') {
       throw new DomainError('INVALID_FIELD_ERR', 'Only the default key ring exists', { target: { type: 'header', name: 'X-Kms-Key-Ring' } });
     }
-    await this.access.require(caller, instance, payload ? 'secrets.import' : 'secrets.create');
+    const imported = Boolean(payload ?? secure);
+    await this.access.require(caller, instance, imported ? 'secrets.import' : 'secrets.create');
     const kind = extractable ? 'standard' : 'root';
     let created;
-    if (payload) {
+    if (secure) {
+      created = await this.importTokens.importThrough(instance, secure, (material) => this.hsm.op(instance.hsmDomainId, 'key.import', { kind, payload: material }));
+    } else if (payload) {
       const size = payload.length;
       payload.fill(0);
       if (kind === 'root' ? !ROOT_KEY_SIZES.has(size) : size === 0 || size > 4096) {
@@ -107,7 +112,7 @@ export class KeysService {
         tags,
         keyRingId,
         extractable,
-        imported: Boolean(payload),
+        imported,
         bits: created.bits,
         state: KEY_STATE.active,
         expirationDate: expirationDate ?? null,

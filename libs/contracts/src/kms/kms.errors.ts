@@ -21,6 +21,8 @@ export const KMS_ERRORS = defineErrors({
   FEATURE_RESTRICTED_ERR: { status: 403, message: 'This feature is restricted for the instance' },
   CONFIG_RULE_CONFLICT_ERR: { status: 403, message: 'The request conflicts with an instance rule' },
   KEY_NOT_FOUND_ERR: { status: 404, message: 'Key does not exist' },
+  /** Keyward's choice (the sources are silent): GET /import_token, or a secure import, before any POST /import_token. */
+  IMPORT_TOKEN_NOT_FOUND_ERR: { status: 404, message: 'The instance has no import token: create one with POST /import_token' },
   KEY_ACTION_INVALID_STATE_ERR: { status: 409, message: 'Key is not in a state that allows this action' },
   AUTHORIZATIONS_NOT_MET: { status: 409, message: 'Prior authorizations are required for this action' },
   NOT_DUAL_AUTH_ERR: { status: 409, message: 'The key is not protected by dual authorization' },
