@@ -145,13 +145,21 @@ export class KeyActionsService {
     if (size !== undefined && size !== key.bits / 8) {
       throw new DomainError('INVALID_FIELD_ERR', `payload must be ${key.bits} bits, as the key`, { target: { type: 'field', name: 'payload' } });
     }
+    await this.rotateKey(key, payload ? (input['payload'] as string) : undefined);
+  }
+
+  /**
+   * The rotation itself, for a key already authorized and checked: the API above and the rotation
+   * policy scheduler (policies/rotation.scheduler.ts) both come through here.
+   */
+  async rotateKey(key: KeyRow, payloadMaterial?: string): Promise<void> {
     const now = this.clock.now();
     if (key.lastRotateDate && now.getTime() - key.lastRotateDate.getTime() < this.settings.windows.rotationIntervalMs) {
       throw new DomainError('KEY_ROTATION_NOT_PERMITTED');
     }
     const rotated = await this.hsm.op(key.hsmDomainId, 'key.rotate', {
       keyId: key.id,
-      ...(payload ? { payload: { material: input['payload'] as string } } : {}),
+      ...(payloadMaterial ? { payload: { material: payloadMaterial } } : {}),
     });
     await this.keys.addVersion(key.id, rotated.version, now);
   }

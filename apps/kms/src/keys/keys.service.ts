@@ -5,6 +5,8 @@ import { KmsAccess, type KmsAction } from '../access/kms-access';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
+import { DualAuthGate } from '../dual-auth/dual-auth.gate';
+import { requireCreateImportAccess } from '../instance-policies/create-import-access';
 import type { KmsInstance } from '../instances/instance.repository';
 import {
   base64Field,
@@ -41,6 +43,7 @@ export class KeysService {
     private readonly access: KmsAccess,
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+    private readonly dualAuth: DualAuthGate,
   ) {}
 
   /**
@@ -84,6 +87,7 @@ export class KeysService {
     }
     await this.access.require(caller, instance, payload ? 'secrets.import' : 'secrets.create');
     const kind = extractable ? 'standard' : 'root';
+    requireCreateImportAccess(instance, { kind, imported: Boolean(payload), withToken: false });
     let created;
     if (payload) {
       const size = payload.length;
@@ -167,6 +171,7 @@ export class KeysService {
   async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string): Promise<KeyRow> {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.delete');
     if (key.state === KEY_STATE.destroyed) throw new DomainError('KEY_DELETED_ERR');
+    this.dualAuth.requireForDelete(caller, instance, key);
     await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'suspended' });
     const now = this.clock.now();
     const changed = await this.keys.updateIf(key.id, key.state, {
@@ -177,7 +182,9 @@ export class KeysService {
       lastStateChange: now,
     });
     if (!changed) throw new DomainError('KEY_DELETED_ERR');
-    return changed;
+    // The authorization is used up by the delete (a restored key needs a new one).
+    await this.dualAuth.consume(key.id);
+    return { ...changed, deletionAuthorization: null };
   }
 
   /** 5 → 1, from KEYWARD_KMS_RESTORE_WAIT_MS after the delete until KEYWARD_KMS_RESTORE_WINDOW_MS; never for expired keys. */
