@@ -45,6 +45,8 @@ export async function createSuiteContext(apps: readonly KeywardAppName[]): Promi
       [ADMIN_APIKEY_ENV]: adminApiKey,
       ...serviceApiKeys,
       ...(app === 'hsm' ? { KEYWARD_HSM_STORAGE_KEY: hsmStorageKey } : {}),
+      // The KMS's second (private) listener: any free port, as for the public one.
+      ...(app === 'kms' ? { KEYWARD_KMS_PRIVATE_PORT: '0' } : {}),
       ...extra,
     }),
     dispose: async () => {

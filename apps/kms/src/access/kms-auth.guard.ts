@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import { DomainError, HEADERS } from '@keyward/contracts';
 import { KeywardAuthGuard } from '@keyward/platform';
+import { NetworkAdmission } from '../instance-policies/network-admission';
 import { InstancesService } from '../instances/instances.service';
 import type { KmsInstance } from '../instances/instance.repository';
 import type { KmsRequest } from './kms-request';
@@ -17,6 +18,7 @@ export class KmsAuthGuard implements CanActivate {
   constructor(
     private readonly platform: KeywardAuthGuard,
     private readonly instances: InstancesService,
+    private readonly network: NetworkAdmission,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,7 +31,9 @@ export class KmsAuthGuard implements CanActivate {
     }
     // /crypto_v1 names the instance in its path; the Key Protect API in Bluemix-Instance.
     const fromPath = request.url.startsWith('/crypto_v1/') ? (request.params as { id?: string }).id : undefined;
-    request.kmsInstance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
+    const instance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
+    // Instance policies: allowedNetwork / allowedIP refuse the call here; the rest ride along on the instance.
+    request.kmsInstance = await this.network.admit(request, instance);
     return true;
   }
 }

@@ -3,7 +3,7 @@
  * so it is built from one route table that a test compares with the routes the app really serves.
  */
 type Op = {
-  method: 'get' | 'post' | 'delete' | 'head';
+  method: 'get' | 'post' | 'put' | 'delete' | 'head';
   path: string;
   id: string;
   summary: string;
@@ -35,6 +35,13 @@ export const KMS_ROUTES: Op[] = [
   { method: 'post', path: '/api/v2/keys/{id}/actions/rotate', id: 'rotateKey', summary: 'Rotate a root key (empty body; `payload` for imported keys); once per hour', action: 'kms.secrets.rotate', body: 'RotateRequest', ok: { '204': '' }, errors: KEY_ERRORS },
   { method: 'post', path: '/api/v2/keys/{id}/actions/disable', id: 'disableKey', summary: 'Disable (state 2)', action: 'kms.secrets.disable', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
   { method: 'post', path: '/api/v2/keys/{id}/actions/enable', id: 'enableKey', summary: 'Enable (state 1), 30 s or more after the disable', action: 'kms.secrets.enable', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
+  { method: 'post', path: '/api/v2/keys/{id}/actions/setKeyForDeletion', id: 'setKeyForDeletion', summary: 'First authorization of a dual-authorization delete (counts 7 days; the delete must come from another user)', action: 'kms.secrets.setkeyfordeletion', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
+  { method: 'post', path: '/api/v2/keys/{id}/actions/unsetKeyForDeletion', id: 'unsetKeyForDeletion', summary: 'Withdraw a pending setKeyForDeletion', action: 'kms.secrets.unsetkeyfordeletion', ok: { '204': '' }, errors: ['400', '401', '404', '409'] },
+  { method: 'get', path: '/api/v2/keys/{id}/policies', id: 'getPolicy', summary: 'Key policies (rotation, dualAuthDelete); no `resources` when none is set', action: 'kms.policies.read', ok: { '200': 'PolicyCollection' }, errors: ['400', '401', '404'], query: ['keyPolicy'] },
+  { method: 'put', path: '/api/v2/keys/{id}/policies', id: 'putPolicy', summary: 'Set key policies: rotation (interval_month 1–12) and/or dualAuthDelete (cannot be turned off)', action: 'kms.policies.write', body: 'PolicyRequest', ok: { '200': 'PolicyCollection' }, errors: ['400', '401', '404', '409'], query: ['keyPolicy'] },
+  { method: 'get', path: '/api/v2/instance/policies', id: 'getInstancePolicy', summary: 'The instance policies that were set', action: 'kms.instancepolicies.read', ok: { '200': 'InstancePolicyCollection' }, errors: ['400', '401'], query: ['instancePolicy'] },
+  { method: 'put', path: '/api/v2/instance/policies', id: 'putInstancePolicy', summary: 'Set instance policies (all or none written)', action: 'kms.instancepolicies.write', body: 'InstancePolicyCollection', ok: { '204': '' }, errors: ['400', '401'], query: ['instancePolicy'] },
+  { method: 'get', path: '/api/v2/instance/allowed_ip_port', id: 'getAllowedIpPort', summary: 'The private endpoint port while an allowedIP policy is enabled', action: 'kms.instancepolicies.read', ok: { '200': 'AllowedIpPortCollection' }, errors: ['401'] },
   { method: 'post', path: '/api/v2/keys/{id}', id: 'actionOnKey', summary: 'Legacy form: ?action=wrap|unwrap|rewrap|rotate|disable|enable', ok: { '200': 'WrapResponse', '204': '' }, errors: KEY_ERRORS, query: ['action'] },
   { method: 'post', path: '/api/v2/import_token', id: 'postImportToken', summary: 'Create the instance’s import token (replaces the previous one): an RSA-4096 key pair in the HSM domain and a nonce', action: 'kms.importtoken.create', body: 'ImportTokenRequest', ok: { '200': 'ImportToken' }, errors: ['400', '401', '409'] },
   { method: 'get', path: '/api/v2/import_token', id: 'getImportToken', summary: 'Retrieve the import token: public key and nonce; uses one retrieval', action: 'kms.importtoken.read', ok: { '200': 'ImportTokenRetrieved' }, errors: ['400', '401', '404', '409'] },
@@ -72,6 +79,8 @@ const PARAMETERS: Record<string, object> = {
   allKeyStates: { name: 'allKeyStates', in: 'query', schema: { type: 'boolean' } },
   force: { name: 'force', in: 'query', schema: { type: 'boolean' } },
   action: { name: 'action', in: 'query', required: true, schema: { type: 'string', enum: ['wrap', 'unwrap', 'rewrap', 'rotate', 'disable', 'enable', 'wrap_batch', 'unwrap_batch'] } },
+  keyPolicy: { name: 'policy', in: 'query', schema: { type: 'string', enum: ['rotation', 'dualAuthDelete'] } },
+  instancePolicy: { name: 'policy', in: 'query', schema: { type: 'string', enum: ['dualAuthDelete', 'allowedNetwork', 'allowedIP', 'keyCreateImportAccess', 'rotation', 'metrics'] } },
   Prefer: { name: 'Prefer', in: 'header', schema: { type: 'string', enum: ['return=minimal', 'return=representation'] } },
   'X-Kms-Key-Ring': { name: 'X-Kms-Key-Ring', in: 'header', schema: { type: 'string', default: 'default' } },
 };
@@ -126,7 +135,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             extractable: { type: 'boolean' }, imported: { type: 'boolean' }, crn: str, creationDate: { type: 'string', format: 'date-time' }, createdBy: str,
             lastUpdateDate: { type: 'string', format: 'date-time' }, lastRotateDate: { type: 'string', format: 'date-time' }, algorithmType: str,
             algorithmMetadata: { type: 'object', properties: { bitLength: str, mode: str } }, algorithmBitSize: { type: 'integer' }, algorithmMode: str,
-            keyVersion: ref('KeyVersion'), dualAuthDelete: { type: 'object', properties: { enabled: { type: 'boolean' } } }, deleted: { type: 'boolean' },
+            keyVersion: ref('KeyVersion'), dualAuthDelete: { type: 'object', properties: { enabled: { type: 'boolean' }, keySetForDeletion: { type: 'boolean' }, authExpiration: { type: 'string', format: 'date-time' } } }, deleted: { type: 'boolean' },
             deletionDate: { type: 'string', format: 'date-time' }, deletedBy: str, restoreExpirationDate: { type: 'string', format: 'date-time' },
             restoreAllowed: { type: 'boolean' }, purgeAllowed: { type: 'boolean' }, purgeAllowedFrom: { type: 'string', format: 'date-time' },
             purgeScheduledOn: { type: 'string', format: 'date-time' }, payload: b64,
@@ -178,6 +187,41 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           type: 'object',
           properties: { results: { type: 'array', items: { oneOf: [ref('WrapResponse'), ref('UnwrapResponse'), { type: 'object', properties: { error: { type: 'object', properties: { code: str, message: str } } } }] } } },
         },
+        Policy: {
+          type: 'object',
+          properties: {
+            type: str, id: str, crn: str,
+            rotation: { type: 'object', properties: { enabled: { type: 'boolean', default: true }, interval_month: { type: 'integer', minimum: 1, maximum: 12 } } },
+            dualAuthDelete: { type: 'object', properties: { enabled: { type: 'boolean' } } },
+            createdBy: str, creationDate: { type: 'string', format: 'date-time' }, updatedBy: str, lastUpdateDate: { type: 'string', format: 'date-time' },
+          },
+        },
+        PolicyCollection: collection('Policy'),
+        PolicyRequest: { type: 'object', required: ['resources'], properties: { metadata: ref('CollectionMetadata'), resources: { type: 'array', minItems: 1, maxItems: 2, items: ref('Policy') } } },
+        InstancePolicy: {
+          type: 'object',
+          required: ['policy_type', 'policy_data'],
+          properties: {
+            policy_type: { type: 'string', enum: ['dualAuthDelete', 'allowedNetwork', 'allowedIP', 'keyCreateImportAccess', 'rotation', 'metrics'] },
+            policy_data: {
+              type: 'object', required: ['enabled'],
+              properties: {
+                enabled: { type: 'boolean' },
+                attributes: {
+                  type: 'object',
+                  properties: {
+                    allowed_network: { type: 'string', enum: ['public-and-private', 'private-only'] }, allowed_ip: { type: 'array', items: str, maxItems: 1000 },
+                    create_root_key: { type: 'boolean' }, create_standard_key: { type: 'boolean' }, import_root_key: { type: 'boolean' }, import_standard_key: { type: 'boolean' },
+                    enforce_token: { type: 'boolean' }, interval_month: { type: 'integer', minimum: 1, maximum: 12 },
+                  },
+                },
+              },
+            },
+            creationDate: { type: 'string', format: 'date-time' }, createdBy: str, updatedBy: str, lastUpdated: { type: 'string', format: 'date-time' },
+          },
+        },
+        InstancePolicyCollection: collection('InstancePolicy'),
+        AllowedIpPortCollection: { type: 'object', properties: { metadata: ref('CollectionMetadata'), resources: { type: 'array', items: { type: 'object', properties: { private_endpoint_port: { type: 'integer' } } } } } },
         CryptoUnit: { type: 'object', properties: { instance_id: str, crn: str, region: str, key_management_endpoint: str, domain: { type: 'object' } } },
         CeremonyInitRequest: {
           type: 'object', required: ['threshold', 'custodians'],

@@ -4,6 +4,8 @@ import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+/** The private endpoint's default port: next to the public 8102 block, clear of the other apps. */
+export const KMS_PRIVATE_PORT = 8112;
 
 /**
  * The KMS's environment. Every Key Protect time window is a named setting (DESIGN.md "Time"),
@@ -20,6 +22,8 @@ export function loadKmsConfig(env: Env) {
     KEYWARD_KMS_AUTO_PURGE_MS: envFields.positiveInt(90 * DAY),
     KEYWARD_KMS_SCHEDULER_INTERVAL_MS: envFields.positiveInt(MINUTE),
     KEYWARD_KMS_AUDIT_FLUSH_MS: envFields.positiveInt(200),
+    KEYWARD_KMS_DUAL_AUTH_EXPIRY_MS: envFields.positiveInt(7 * DAY),
+    KEYWARD_KMS_PRIVATE_PORT: envFields.port(KMS_PRIVATE_PORT),
   });
   const kms: KmsSettings = {
     iamUrl: own.KEYWARD_IAM_URL,
@@ -30,7 +34,9 @@ export function loadKmsConfig(env: Env) {
       purgeWaitMs: own.KEYWARD_KMS_PURGE_WAIT_MS,
       restoreWindowMs: own.KEYWARD_KMS_RESTORE_WINDOW_MS,
       autoPurgeMs: own.KEYWARD_KMS_AUTO_PURGE_MS,
+      dualAuthExpiryMs: own.KEYWARD_KMS_DUAL_AUTH_EXPIRY_MS,
     },
+    privatePort: own.KEYWARD_KMS_PRIVATE_PORT,
     schedulerIntervalMs: own.KEYWARD_KMS_SCHEDULER_INTERVAL_MS,
     auditFlushMs: own.KEYWARD_KMS_AUDIT_FLUSH_MS,
   };
@@ -50,11 +56,15 @@ export interface KmsWindows {
   restoreWindowMs: number;
   /** delete → purged by the scheduler. */
   autoPurgeMs: number;
+  /** setKeyForDeletion → no longer counts for a dual-authorization delete. */
+  dualAuthExpiryMs: number;
 }
 
 export interface KmsSettings {
   iamUrl: string;
   windows: KmsWindows;
+  /** The private endpoint's port (`allowedNetwork: private-only`, `GET /instance/allowed_ip_port`). */
+  privatePort: number;
   schedulerIntervalMs: number;
   auditFlushMs: number;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KmsPrisma } from '../database/kms-prisma.service';
+import type { InstancePolicyState } from '../instance-policies/instance-policy-state';
 
 export interface KmsInstance {
   guid: string;
@@ -8,6 +9,8 @@ export interface KmsInstance {
   hsmDomainId: string;
   crn: string;
   region: string;
+  /** The instance policies in force, attached per request by the KMS guard (absent elsewhere). */
+  policies?: InstancePolicyState;
 }
 
 @Injectable()

@@ -4,7 +4,7 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
-import { secureImportFields } from '../import-tokens/import-token-input';
+import { type SecureImportFields, secureImportFields } from '../import-tokens/import-token-input';
 import { ImportTokensService } from '../import-tokens/import-tokens.service';
 import type { KmsInstance } from '../instances/instance.repository';
 import { aadField, base64Field, ciphertextField, objectBody, plaintextField } from '../keys/key-input';
@@ -147,16 +147,26 @@ export class KeyActionsService {
     if (size !== undefined && size !== key.bits / 8) {
       throw new DomainError('INVALID_FIELD_ERR', `payload must be ${key.bits} bits, as the key`, { target: { type: 'field', name: 'payload' } });
     }
+    await this.rotateKey(key, secure ? { secure, instance } : payload ? { plain: input['payload'] as string } : undefined);
+  }
+
+  /**
+   * The rotation itself, for a key already authorized and checked: the API above and the rotation
+   * policy scheduler (policies/rotation.scheduler.ts) both come through here. Imported keys bring
+   * their new material, in plain form or through the instance's import token.
+   */
+  async rotateKey(key: KeyRow, material?: { plain: string } | { secure: SecureImportFields; instance: KmsInstance }): Promise<void> {
     const now = this.clock.now();
     if (key.lastRotateDate && now.getTime() - key.lastRotateDate.getTime() < this.settings.windows.rotationIntervalMs) {
       throw new DomainError('KEY_ROTATION_NOT_PERMITTED');
     }
-    const rotated = secure
-      ? await this.importTokens.importThrough(instance, secure, (material) => this.hsm.op(key.hsmDomainId, 'key.rotate', { keyId: key.id, payload: material }))
-      : await this.hsm.op(key.hsmDomainId, 'key.rotate', {
-          keyId: key.id,
-          ...(payload ? { payload: { material: input['payload'] as string } } : {}),
-        });
+    const rotated =
+      material && 'secure' in material
+        ? await this.importTokens.importThrough(material.instance, material.secure, (payload) => this.hsm.op(key.hsmDomainId, 'key.rotate', { keyId: key.id, payload }))
+        : await this.hsm.op(key.hsmDomainId, 'key.rotate', {
+            keyId: key.id,
+            ...(material ? { payload: { material: material.plain } } : {}),
+          });
     await this.keys.addVersion(key.id, rotated.version, now);
   }
 

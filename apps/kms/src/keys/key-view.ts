@@ -1,4 +1,5 @@
 import type { KmsInstance } from '../instances/instance.repository';
+import { dualAuthView } from '../dual-auth/dual-auth-view';
 import type { KeyRow } from './keys.repository';
 
 export const KEY_TYPE = 'application/vnd.ibm.kms.key+json';
@@ -58,7 +59,7 @@ export function keyView(key: KeyRow, instance: KmsInstance, now: Date, windows: 
     algorithmBitSize: key.bits,
     algorithmMode: key.extractable ? 'CBC_PAD' : 'GCM',
     ...(latest ? { keyVersion: { id: latest.id, creationDate: rfc3339(latest.creationDate) } } : {}),
-    dualAuthDelete: { enabled: false },
+    dualAuthDelete: dualAuthView(key, instance, now),
     deleted: state === KEY_STATE.destroyed,
   };
   if (state === KEY_STATE.destroyed && key.deletionDate) {

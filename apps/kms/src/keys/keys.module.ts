@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
+import { DualAuthStoreModule } from '../dual-auth/dual-auth-store.module';
 import { HsmModule } from '../hsm/hsm.module';
 import { ImportTokensModule } from '../import-tokens/import-tokens.module';
 import { KeyActionsService } from '../key-actions/key-actions.service';
@@ -9,9 +10,9 @@ import { KeysService } from './keys.service';
 
 /** Keys and their actions share one route tree (`/api/v2/keys/...`), so one controller serves both services. */
 @Module({
-  imports: [AccessModule, HsmModule, ImportTokensModule],
+  imports: [AccessModule, HsmModule, ImportTokensModule, DualAuthStoreModule],
   controllers: [KeysController],
   providers: [KeysRepository, KeysService, KeyActionsService],
-  exports: [KeysRepository, KeysService],
+  exports: [KeysRepository, KeysService, KeyActionsService],
 })
 export class KeysModule {}

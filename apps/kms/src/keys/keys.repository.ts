@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 
-export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true } }>;
+export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true; policies: true; deletionAuthorization: true } }>;
 export type KeyChanges = Prisma.KeyUpdateInput;
 
 export interface KeyListQuery {
@@ -16,7 +16,8 @@ export interface KeyListQuery {
   sort: { field: 'name' | 'creationDate' | 'state' | 'id' | 'lastUpdateDate' | 'expirationDate'; direction: 'asc' | 'desc' };
 }
 
-const WITH_VERSIONS = { versions: { orderBy: { version: 'desc' } } } as const;
+// Policies and a pending deletion authorization ride along: the key view shows `dualAuthDelete`.
+const WITH_VERSIONS = { versions: { orderBy: { version: 'desc' } }, policies: true, deletionAuthorization: true } as const;
 
 /** Key metadata and versions (never key material). */
 @Injectable()

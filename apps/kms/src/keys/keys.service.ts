@@ -7,6 +7,8 @@ import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
 import { secureImportFields } from '../import-tokens/import-token-input';
 import { ImportTokensService } from '../import-tokens/import-tokens.service';
+import { DualAuthGate } from '../dual-auth/dual-auth.gate';
+import { requireCreateImportAccess } from '../instance-policies/create-import-access';
 import type { KmsInstance } from '../instances/instance.repository';
 import {
   base64Field,
@@ -44,6 +46,7 @@ export class KeysService {
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
     private readonly importTokens: ImportTokensService,
+    private readonly dualAuth: DualAuthGate,
   ) {}
 
   /**
@@ -87,6 +90,7 @@ export class KeysService {
     const imported = Boolean(payload ?? secure);
     await this.access.require(caller, instance, imported ? 'secrets.import' : 'secrets.create');
     const kind = extractable ? 'standard' : 'root';
+    requireCreateImportAccess(instance, { kind, imported, withToken: Boolean(secure) });
     let created;
     if (secure) {
       created = await this.importTokens.importThrough(instance, secure, (material) => this.hsm.op(instance.hsmDomainId, 'key.import', { kind, payload: material }));
@@ -172,6 +176,7 @@ export class KeysService {
   async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string): Promise<KeyRow> {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.delete');
     if (key.state === KEY_STATE.destroyed) throw new DomainError('KEY_DELETED_ERR');
+    this.dualAuth.requireForDelete(caller, instance, key);
     await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'suspended' });
     const now = this.clock.now();
     const changed = await this.keys.updateIf(key.id, key.state, {
@@ -182,7 +187,9 @@ export class KeysService {
       lastStateChange: now,
     });
     if (!changed) throw new DomainError('KEY_DELETED_ERR');
-    return changed;
+    // The authorization is used up by the delete (a restored key needs a new one).
+    await this.dualAuth.consume(key.id);
+    return { ...changed, deletionAuthorization: null };
   }
 
   /** 5 → 1, from KEYWARD_KMS_RESTORE_WAIT_MS after the delete until KEYWARD_KMS_RESTORE_WINDOW_MS; never for expired keys. */

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
-import { type RunningService } from '@keyward/platform';
 import { type LaunchedService, type RunningStack, findFreePort, startStack } from '@keyward/stack';
 import { type SuiteContext, accountOfToken as accountOf, createCapturingLogger, createHsmDevEnv, createSuiteContext, iamTokenFor as tokenFor, repoRoot } from '@keyward/testing';
 import { ManualClock } from '../common/clock';
-import { startKms } from '../start-kms';
+import { type RunningKms, startKms } from '../start-kms';
 
 export interface KmsSuite {
   suite: SuiteContext;
-  kms: RunningService;
+  kms: RunningKms;
   peers: RunningStack;
   iamUrl: string;
   clock: ManualClock;
