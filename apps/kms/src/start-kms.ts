@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HSM_SUBJECTS, IAM_SUBJECTS, STREAMS } from '@keyward/contracts';
 import { AuthModule, DatabaseModule, type Env, PeerPingHealthModule, type RunningService, startService } from '@keyward/platform';
+import { AliasesModule } from './aliases/aliases.module';
 import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
@@ -8,6 +9,7 @@ import { CryptoUnitsModule } from './crypto-units/crypto-units.module';
 import { loadKmsConfig } from './config/kms.config';
 import { KmsPrisma } from './database/kms-prisma.service';
 import { KmsCoreModule } from './kms-core.module';
+import { KeyRingsModule } from './key-rings/key-rings.module';
 import { KeysModule } from './keys/keys.module';
 import { SchedulersModule } from './schedulers/schedulers.module';
 
@@ -27,6 +29,8 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       ]),
       AuditModule,
       KeysModule,
+      KeyRingsModule,
+      AliasesModule,
       CryptoUnitsModule,
       ApiDocsModule,
       SchedulersModule,

@@ -3,6 +3,7 @@ import { DomainError, HEADERS } from '@keyward/contracts';
 import { KeywardAuthGuard } from '@keyward/platform';
 import { InstancesService } from '../instances/instances.service';
 import type { KmsInstance } from '../instances/instance.repository';
+import { requestedKeyRing } from '../key-rings/key-ring-rules';
 import type { KmsRequest } from './kms-request';
 
 /** Any authentication failure reads as Key Protect's one 401 (KEY-PROTECT-API.md §1): the caller learns nothing more. */
@@ -29,7 +30,9 @@ export class KmsAuthGuard implements CanActivate {
     }
     // /crypto_v1 names the instance in its path; the Key Protect API in Bluemix-Instance.
     const fromPath = request.url.startsWith('/crypto_v1/') ? (request.params as { id?: string }).id : undefined;
-    request.kmsInstance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
+    const instance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
+    const keyRing = requestedKeyRing(request.headers[HEADERS.keyRing]);
+    request.kmsInstance = keyRing ? { ...instance, requestKeyRing: keyRing } : instance;
     return true;
   }
 }

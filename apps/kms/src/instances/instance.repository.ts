@@ -8,6 +8,11 @@ export interface KmsInstance {
   hsmDomainId: string;
   crn: string;
   region: string;
+  /**
+   * The key ring this request names in X-Kms-Key-Ring (set per request by KmsAuthGuard, never stored):
+   * key lookups must find the key in it, lists show only its keys. Absent: every ring.
+   */
+  requestKeyRing?: string;
 }
 
 @Injectable()

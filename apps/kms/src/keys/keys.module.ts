@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { HsmModule } from '../hsm/hsm.module';
+import { AliasesRepository } from '../aliases/aliases.repository';
 import { KeyActionsService } from '../key-actions/key-actions.service';
+import { KeyPlacement } from '../key-rings/key-placement';
+import { KeyRingsRepository } from '../key-rings/key-rings.repository';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
@@ -10,7 +13,8 @@ import { KeysService } from './keys.service';
 @Module({
   imports: [AccessModule, HsmModule],
   controllers: [KeysController],
-  providers: [KeysRepository, KeysService, KeyActionsService],
-  exports: [KeysRepository, KeysService],
+  // Rings and aliases decide where a new key goes and how keys are found, so their repositories live here too.
+  providers: [KeysRepository, KeysService, KeyActionsService, KeyRingsRepository, AliasesRepository, KeyPlacement],
+  exports: [KeysRepository, KeysService, KeyRingsRepository, AliasesRepository],
 })
 export class KeysModule {}

@@ -6,6 +6,9 @@ import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { HsmClient } from '../hsm/hsm-client';
 import type { KmsInstance } from '../instances/instance.repository';
+import { aliasesField, isAliasSyntax } from '../aliases/alias-rules';
+import { KeyPlacement } from '../key-rings/key-placement';
+import { DEFAULT_KEY_RING } from '../key-rings/key-ring-rules';
 import {
   base64Field,
   booleanField,
@@ -41,16 +44,21 @@ export class KeysService {
     private readonly access: KmsAccess,
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+    private readonly placement: KeyPlacement,
   ) {}
 
   /**
    * The key the caller may act on: an unknown key is 404 only to a caller allowed the action on the
-   * instance (anyone else learns nothing: 401).
+   * instance (anyone else learns nothing: 401). `id` may be an alias. With X-Kms-Key-Ring the key must
+   * be in that ring (an unknown ring is KEY_RING_NOT_FOUND_ERR).
    */
   async authorizedKey(caller: AuthenticatedCaller, instance: KmsInstance, id: string, action: KmsAction): Promise<KeyRow> {
-    const key = /^[0-9a-fA-F-]{36}$/.test(id) ? await this.keys.find(instance.guid, id.toLowerCase()) : null;
+    const found = /^[0-9a-fA-F-]{36}$/.test(id) || isAliasSyntax(id) ? await this.keys.find(instance.guid, id) : null;
+    const ring = instance.requestKeyRing;
+    const key = found && (!ring || found.keyRingId === ring) ? found : null;
     if (!key) {
       await this.access.require(caller, instance, action);
+      if (ring && !(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
       throw new DomainError('KEY_NOT_FOUND_ERR');
     }
     await this.access.require(caller, instance, action, { id: key.id, keyRingId: key.keyRingId });
@@ -78,11 +86,10 @@ export class KeysService {
       throw new DomainError('INVALID_FIELD_ERR', 'Importing through an import token is not supported yet', { target: { type: 'field', name: 'encryptedNonce' } });
     }
     const payload = base64Field(resource, 'payload');
-    const keyRingId = keyRingHeader?.trim() || 'default';
-    if (keyRingId !== 'default') {
-      throw new DomainError('INVALID_FIELD_ERR', 'Only the default key ring exists', { target: { type: 'header', name: 'X-Kms-Key-Ring' } });
-    }
+    const aliases = aliasesField(resource);
+    const keyRingId = keyRingHeader?.trim() || instance.requestKeyRing || DEFAULT_KEY_RING;
     await this.access.require(caller, instance, payload ? 'secrets.import' : 'secrets.create');
+    await this.placement.check(instance.guid, keyRingId, aliases);
     const kind = extractable ? 'standard' : 'root';
     let created;
     if (payload) {
@@ -118,13 +125,18 @@ export class KeysService {
         currentVersion: created.version,
       },
       { version: created.version, creationDate: now },
-    );
+      this.placement.inTransaction({ instanceGuid: instance.guid, keyId: created.keyId, ring: keyRingId, aliases, createdBy: caller.principal.iamId, at: now }),
+    ).catch(async (error: unknown) => {
+      // Refused after the HSM made the key (a ring deleted or an alias taken meanwhile): shred it again.
+      await this.hsm.op(instance.hsmDomainId, 'key.destroy', { keyId: created.keyId }).catch(() => undefined);
+      throw error;
+    });
     return key;
   }
 
   async list(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams) {
     await this.access.require(caller, instance, 'secrets.list');
-    const query = this.listQuery(instance, params);
+    const query = await this.ringScoped(instance, this.listQuery(instance, params));
     const { rows, total } = await this.keys.list(query);
     const now = this.clock.now();
     const resources = rows.map((row) => keyView(row, instance, now, this.settings.windows));
@@ -133,8 +145,8 @@ export class KeysService {
 
   async head(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams): Promise<number> {
     await this.access.require(caller, instance, 'secrets.head');
-    const query = this.listQuery(instance, params);
-    return this.keys.count(instance.guid, query.states, query.extractable);
+    const query = await this.ringScoped(instance, this.listQuery(instance, params));
+    return this.keys.count(instance.guid, query.states, query.extractable, query.keyRingId);
   }
 
   async read(caller: AuthenticatedCaller, instance: KmsInstance, id: string, withPayload: boolean) {
@@ -216,6 +228,14 @@ export class KeysService {
   async destroy(key: { id: string; hsmDomainId: string }): Promise<void> {
     await this.hsm.op(key.hsmDomainId, 'key.destroy', { keyId: key.id });
     await this.keys.remove(key.id);
+  }
+
+  /** With X-Kms-Key-Ring, a list shows only that ring's keys (and the ring must exist). */
+  private async ringScoped(instance: KmsInstance, query: KeyListQuery): Promise<KeyListQuery> {
+    const ring = instance.requestKeyRing;
+    if (!ring) return query;
+    if (!(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
+    return { ...query, keyRingId: ring };
   }
 
   private listQuery(instance: KmsInstance, params: KeyListParams): KeyListQuery {
