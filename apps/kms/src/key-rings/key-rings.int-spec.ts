@@ -141,7 +141,7 @@ describe('KMS key rings', () => {
     expect(moved.status).toBe(200);
     expect(moved.body.metadata).toEqual({ collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 });
     expect(moved.body.resources[0]).toMatchObject({ id: key.id, keyRingID: to });
-    // The Go client sends no Content-Type and capitalises the field.
+    // The Go client capitalises the field (and sends no JSON Content-Type: here the body goes as text).
     const back = await kp('PATCH', `/keys/${key.id}`, JSON.stringify({ KeyRingID: 'default' }));
     expect(back.status).toBe(200);
     expect(back.body.resources[0].keyRingID).toBe('default');
