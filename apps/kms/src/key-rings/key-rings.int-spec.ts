@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { expectEventually } from '@keyward/testing';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 
@@ -226,6 +227,61 @@ describe('KMS key rings', () => {
         expect({ created: created.status, code: reason(created), ringLeft, keysInRing, deleted: deleted.status }).toEqual({ created: 404, code: 'KEY_RING_NOT_FOUND_ERR', ringLeft: false, keysInRing: 0, deleted: 204 });
       }
     }
+  });
+
+  it('honours a policy scoped to one key ring (IAM `keyRing`): keys there only, and moving needs the target ring too', async () => {
+    const ring = ringName('scoped-iam');
+    const outside = ringName('outside');
+    await createRing(ring);
+    await createRing(outside);
+    const user = await call(s.iamUrl, s.admin, 'POST', '/v1/users', { name: ringName('ring-manager') });
+    expect(user.status).toBe(201);
+    const apiKey = await call(s.iamUrl, s.admin, 'POST', '/v1/apikeys', { name: 'ring-manager-key', iam_id: user.body.iam_id });
+    expect(apiKey.status).toBe(201);
+    const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+      type: 'access',
+      subject: { attributes: [{ key: 'iam_id', operator: 'stringEquals', value: user.body.iam_id }] },
+      resource: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: instance.guid },
+          { key: 'keyRing', operator: 'stringEquals', value: ring },
+        ],
+      },
+      control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Manager' }] } },
+    });
+    expect(policy.status).toBe(201);
+    const token = await tokenFor(s.iamUrl, apiKey.body.apikey);
+    const asUser = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      call(s.kms.url, token, method, `/api/v2${path}`, body, { 'bluemix-instance': instance.guid, ...headers });
+
+    let mine: { id: string } | undefined;
+    await expectEventually(async () => {
+      const created = await asUser('POST', '/keys', createKeyBody({ name: 'in-my-ring' }), { 'x-kms-key-ring': ring });
+      expect(created.status).toBe(201);
+      mine = created.body.resources[0];
+    });
+    const id = (mine as { id: string }).id;
+    expect((await asUser('GET', `/keys/${id}`)).status).toBe(200);
+    expect((await asUser('POST', `/keys/${id}/actions/wrap`, {})).status).toBe(200);
+    const listed = await asUser('GET', '/keys', undefined, { 'x-kms-key-ring': ring });
+    expect((listed.body.resources as { id: string }[]).map((k) => k.id)).toEqual([id]);
+    const theirs = await createKey(outside);
+    for (const [method, path, headers] of [
+      ['POST', '/keys', { 'x-kms-key-ring': outside }],
+      ['POST', '/keys', {}],
+      ['GET', '/keys', {}],
+      ['GET', '/keys', { 'x-kms-key-ring': outside }],
+      ['GET', `/keys/${theirs.id}`, {}],
+      ['PATCH', `/keys/${id}`, {}],
+      ['POST', '/key_rings/by-ring-manager', {}],
+    ] as const) {
+      const body = method === 'PATCH' ? { keyRingID: outside } : method === 'POST' && path === '/keys' ? createKeyBody({ name: 'not-mine' }) : undefined;
+      const refused = await asUser(method, path, body, headers);
+      expect({ method, path, headers, status: refused.status, code: reason(refused) }).toEqual({ method, path, headers, status: 401, code: 'UNAUTHORIZED_ERR' });
+    }
+    expect((await kp('GET', `/keys/${id}`)).body.resources[0].keyRingID).toBe(ring);
   });
 
   it('refuses a caller with no policy on the instance (401) for every ring route', async () => {

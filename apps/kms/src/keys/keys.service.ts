@@ -57,7 +57,7 @@ export class KeysService {
     const ring = instance.requestKeyRing;
     const key = found && (!ring || found.keyRingId === ring) ? found : null;
     if (!key) {
-      await this.access.require(caller, instance, action);
+      await this.access.require(caller, instance, action, ringOf(instance));
       if (ring && !(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
       throw new DomainError('KEY_NOT_FOUND_ERR');
     }
@@ -88,7 +88,7 @@ export class KeysService {
     const payload = base64Field(resource, 'payload');
     const aliases = aliasesField(resource);
     const keyRingId = keyRingHeader?.trim() || instance.requestKeyRing || DEFAULT_KEY_RING;
-    await this.access.require(caller, instance, payload ? 'secrets.import' : 'secrets.create');
+    await this.access.require(caller, instance, payload ? 'secrets.import' : 'secrets.create', { keyRingId });
     await this.placement.check(instance.guid, keyRingId, aliases);
     const kind = extractable ? 'standard' : 'root';
     let created;
@@ -135,7 +135,7 @@ export class KeysService {
   }
 
   async list(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams) {
-    await this.access.require(caller, instance, 'secrets.list');
+    await this.access.require(caller, instance, 'secrets.list', ringOf(instance));
     const query = await this.ringScoped(instance, this.listQuery(instance, params));
     const { rows, total } = await this.keys.list(query);
     const now = this.clock.now();
@@ -144,7 +144,7 @@ export class KeysService {
   }
 
   async head(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams): Promise<number> {
-    await this.access.require(caller, instance, 'secrets.head');
+    await this.access.require(caller, instance, 'secrets.head', ringOf(instance));
     const query = await this.ringScoped(instance, this.listQuery(instance, params));
     return this.keys.count(instance.guid, query.states, query.extractable, query.keyRingId);
   }
@@ -262,6 +262,11 @@ export class KeysService {
     const search = params.search?.slice(0, 100) || undefined;
     return { instanceGuid: instance.guid, states, ...(extractable === undefined ? {} : { extractable }), ...(search ? { search } : {}), limit, offset, sort };
   }
+}
+
+/** With X-Kms-Key-Ring, instance-wide checks are about that ring's keys (a policy on the ring allows them). */
+function ringOf(instance: KmsInstance): { keyRingId: string } | undefined {
+  return instance.requestKeyRing ? { keyRingId: instance.requestKeyRing } : undefined;
 }
 
 function queryError(name: string, message: string): DomainError {
