@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { HSM_SUBJECTS, IAM_SUBJECTS, STREAMS } from '@keyward/contracts';
 import { AuthModule, DatabaseModule, type Env, PeerPingHealthModule, type RunningService, startService } from '@keyward/platform';
+import { AliasesModule } from './aliases/aliases.module';
 import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
@@ -11,6 +12,7 @@ import { KmsCoreModule } from './kms-core.module';
 import { DualAuthModule } from './dual-auth/dual-auth.module';
 import { InstancePoliciesModule } from './instance-policies/instance-policies.module';
 import { listenPrivately } from './instance-policies/private-endpoint';
+import { KeyRingsModule } from './key-rings/key-rings.module';
 import { KeysModule } from './keys/keys.module';
 import { KeyPoliciesModule } from './policies/key-policies.module';
 import { SchedulersModule } from './schedulers/schedulers.module';
@@ -36,6 +38,8 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       ]),
       AuditModule,
       KeysModule,
+      KeyRingsModule,
+      AliasesModule,
       CryptoUnitsModule,
       ApiDocsModule,
       SchedulersModule,

@@ -29,15 +29,24 @@ export type KmsAction =
   | 'policies.write'
   | 'instancepolicies.read'
   | 'instancepolicies.write'
+  | 'secrets.patch'
+  | 'secrets.createalias'
+  | 'secrets.deletealias'
+  | 'keyrings.list'
+  | 'keyrings.create'
+  | 'keyrings.delete'
   | 'domain.status'
   | 'domain.ceremony-init'
   | 'domain.unseal'
   | 'domain.seal'
   | 'domain.rotate-master-key';
 
-/** The attributes of the key an action is about (KEY-PROTECT-API.md §7). */
+/**
+ * The attributes of the key an action is about (KEY-PROTECT-API.md §7). Without `id`: keys of that
+ * ring (creating a key in it, listing it), so a policy scoped to the ring allows them.
+ */
 export interface KeyAttributes {
-  id: string;
+  id?: string;
   keyRingId: string;
 }
 
@@ -61,7 +70,7 @@ export class KmsAccess {
         serviceName: instance.service,
         accountId: instance.accountId,
         serviceInstance: instance.guid,
-        ...(key ? { resourceType: 'key', resource: key.id, keyRing: key.keyRingId } : {}),
+        ...(key ? { resourceType: 'key', ...(key.id ? { resource: key.id } : {}), keyRing: key.keyRingId } : {}),
       },
     });
     return decision.decision === 'allow';

@@ -4,6 +4,7 @@ import { KeywardAuthGuard } from '@keyward/platform';
 import { NetworkAdmission } from '../instance-policies/network-admission';
 import { InstancesService } from '../instances/instances.service';
 import type { KmsInstance } from '../instances/instance.repository';
+import { requestedKeyRing } from '../key-rings/key-ring-rules';
 import type { KmsRequest } from './kms-request';
 
 /** Any authentication failure reads as Key Protect's one 401 (KEY-PROTECT-API.md §1): the caller learns nothing more. */
@@ -33,7 +34,9 @@ export class KmsAuthGuard implements CanActivate {
     const fromPath = request.url.startsWith('/crypto_v1/') ? (request.params as { id?: string }).id : undefined;
     const instance = await this.instances.resolve(fromPath ?? request.headers[HEADERS.bluemixInstance]);
     // Instance policies: allowedNetwork / allowedIP refuse the call here; the rest ride along on the instance.
-    request.kmsInstance = await this.network.admit(request, instance);
+    const admitted = await this.network.admit(request, instance);
+    const keyRing = requestedKeyRing(request.headers[HEADERS.keyRing]);
+    request.kmsInstance = keyRing ? { ...admitted, requestKeyRing: keyRing } : admitted;
     return true;
   }
 }

@@ -3,7 +3,7 @@
  * so it is built from one route table that a test compares with the routes the app really serves.
  */
 type Op = {
-  method: 'get' | 'post' | 'put' | 'delete' | 'head';
+  method: 'get' | 'post' | 'put' | 'delete' | 'head' | 'patch';
   path: string;
   id: string;
   summary: string;
@@ -42,6 +42,12 @@ export const KMS_ROUTES: Op[] = [
   { method: 'get', path: '/api/v2/instance/policies', id: 'getInstancePolicy', summary: 'The instance policies that were set', action: 'kms.instancepolicies.read', ok: { '200': 'InstancePolicyCollection' }, errors: ['400', '401'], query: ['instancePolicy'] },
   { method: 'put', path: '/api/v2/instance/policies', id: 'putInstancePolicy', summary: 'Set instance policies (all or none written)', action: 'kms.instancepolicies.write', body: 'InstancePolicyCollection', ok: { '204': '' }, errors: ['400', '401'], query: ['instancePolicy'] },
   { method: 'get', path: '/api/v2/instance/allowed_ip_port', id: 'getAllowedIpPort', summary: 'The private endpoint port while an allowedIP policy is enabled', action: 'kms.instancepolicies.read', ok: { '200': 'AllowedIpPortCollection' }, errors: ['401'] },
+  { method: 'patch', path: '/api/v2/keys/{id}', id: 'patchKey', summary: 'Move a key to another key ring (`keyRingID`; the Go client’s `KeyRingID` too)', action: 'kms.secrets.patch (on the key and on the target ring)', body: 'KeyPatchRequest', ok: { '200': 'KeyCollection' }, errors: ['400', '401', '404'] },
+  { method: 'post', path: '/api/v2/keys/{id}/aliases/{alias}', id: 'createKeyAlias', summary: 'Add an alias (≤ 5 per key, ≤ 1,000 per instance, unique in the instance)', action: 'kms.secrets.createalias', ok: { '201': 'KeyAliasCollection' }, errors: ['400', '401', '404', '409'] },
+  { method: 'delete', path: '/api/v2/keys/{id}/aliases/{alias}', id: 'deleteKeyAlias', summary: 'Remove an alias (the key stays): 204, no body', action: 'kms.secrets.deletealias', ok: { '204': '' }, errors: ['401', '404'] },
+  { method: 'get', path: '/api/v2/key_rings', id: 'listKeyRings', summary: 'Key rings: `default` first, then by creation', action: 'kms.keyrings.list', ok: { '200': 'KeyRingCollection' }, errors: ['400', '401'], query: ['limit', 'offset', 'totalCount'] },
+  { method: 'post', path: '/api/v2/key_rings/{keyRingId}', id: 'createKeyRing', summary: 'Create a key ring (≤ 50 per instance, `default` included): 201, no body', action: 'kms.keyrings.create', ok: { '201': '' }, errors: ['400', '401', '409'] },
+  { method: 'delete', path: '/api/v2/key_rings/{keyRingId}', id: 'deleteKeyRing', summary: 'Delete a key ring holding no keys but destroyed ones (`force=true` moves those to `default`): 204', action: 'kms.keyrings.delete', ok: { '204': '' }, errors: ['400', '401', '404', '409'], query: ['force'] },
   { method: 'post', path: '/api/v2/keys/{id}', id: 'actionOnKey', summary: 'Legacy form: ?action=wrap|unwrap|rewrap|rotate|disable|enable', ok: { '200': 'WrapResponse', '204': '' }, errors: KEY_ERRORS, query: ['action'] },
   { method: 'post', path: '/api/v2/import_token', id: 'postImportToken', summary: 'Create the instance’s import token (replaces the previous one): an RSA-4096 key pair in the HSM domain and a nonce', action: 'kms.importtoken.create', body: 'ImportTokenRequest', ok: { '200': 'ImportToken' }, errors: ['400', '401', '409'] },
   { method: 'get', path: '/api/v2/import_token', id: 'getImportToken', summary: 'Retrieve the import token: public key and nonce; uses one retrieval', action: 'kms.importtoken.read', ok: { '200': 'ImportTokenRetrieved' }, errors: ['400', '401', '404', '409'] },
@@ -68,6 +74,12 @@ const SECURE_IMPORT_FIELDS = {
   encryptionAlgorithm: { type: 'string', enum: ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'], default: 'RSAES_OAEP_SHA_256', description: 'RSAES_OAEP_SHA_1 for hs-crypto instances only' },
 };
 
+const PATH_PARAMETERS: Record<string, object> = {
+  id: { name: 'id', in: 'path', required: true, schema: str },
+  alias: { name: 'alias', in: 'path', required: true, description: '2–90 characters from [A-Za-z0-9_-], not a UUID, not a reserved name', schema: str },
+  keyRingId: { name: 'keyRingId', in: 'path', required: true, description: '2–100 characters from [A-Za-z0-9_-]', schema: str },
+};
+
 const PARAMETERS: Record<string, object> = {
   limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } },
   offset: { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
@@ -82,20 +94,27 @@ const PARAMETERS: Record<string, object> = {
   keyPolicy: { name: 'policy', in: 'query', schema: { type: 'string', enum: ['rotation', 'dualAuthDelete'] } },
   instancePolicy: { name: 'policy', in: 'query', schema: { type: 'string', enum: ['dualAuthDelete', 'allowedNetwork', 'allowedIP', 'keyCreateImportAccess', 'rotation', 'metrics'] } },
   Prefer: { name: 'Prefer', in: 'header', schema: { type: 'string', enum: ['return=minimal', 'return=representation'] } },
-  'X-Kms-Key-Ring': { name: 'X-Kms-Key-Ring', in: 'header', schema: { type: 'string', default: 'default' } },
+  'X-Kms-Key-Ring': {
+    name: 'X-Kms-Key-Ring',
+    in: 'header',
+    description: 'create: the ring of the new key (default `default`); any other key call: the key must be in this ring (404 KEY_NOT_FOUND_ERR, or KEY_RING_NOT_FOUND_ERR for an unknown ring); lists and HEAD: only this ring',
+    schema: { type: 'string' },
+  },
 };
 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of KMS_ROUTES) {
     const parameters: object[] = [];
-    if (op.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: str });
+    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) parameters.push(PATH_PARAMETERS[name as string] as object);
     if (op.path.startsWith('/api/v2/')) {
       parameters.push({ name: 'Bluemix-Instance', in: 'header', required: true, description: 'the instance GUID (400 BAD_HEADER_ERR without it)', schema: { type: 'string', format: 'uuid' } });
       parameters.push({ name: 'Correlation-Id', in: 'header', description: 'echoed as correlation-id', schema: str });
       parameters.push({ name: 'X-Keyward-Source-CRN', in: 'header', description: 'a consumer service acting for one of its resources', schema: str });
     }
-    for (const name of [...(op.query ?? []), ...(op.headers ?? [])]) parameters.push(PARAMETERS[name] as object);
+    // Every key call takes X-Kms-Key-Ring (and an alias wherever it takes a key id).
+    const headers = op.path.startsWith('/api/v2/keys') ? [...new Set([...(op.headers ?? []), 'X-Kms-Key-Ring'])] : (op.headers ?? []);
+    for (const name of [...(op.query ?? []), ...headers]) parameters.push(PARAMETERS[name] as object);
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(op.ok)) {
       responses[status] = {
@@ -152,12 +171,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               type: 'array', minItems: 1, maxItems: 1,
               items: {
                 type: 'object', required: ['name'],
-                properties: { type: str, name: { type: 'string', minLength: 2, maxLength: 90 }, description: str, tags: { type: 'array', items: str }, Tags: { type: 'array', items: str }, expirationDate: { type: 'string', format: 'date-time' }, extractable: { type: 'boolean', default: false }, payload: { ...b64, description: 'plain material, or with encryptedNonce and iv the RSA-OAEP ciphertext of it under the import token (docs/KMS.md)' }, ...SECURE_IMPORT_FIELDS },
+                properties: { type: str, name: { type: 'string', minLength: 2, maxLength: 90 }, aliases: { type: 'array', maxItems: 5, items: str }, description: str, tags: { type: 'array', items: str }, Tags: { type: 'array', items: str }, expirationDate: { type: 'string', format: 'date-time' }, extractable: { type: 'boolean', default: false }, payload: { ...b64, description: 'plain material, or with encryptedNonce and iv the RSA-OAEP ciphertext of it under the import token (docs/KMS.md)' }, ...SECURE_IMPORT_FIELDS },
               },
             },
           },
           required: ['resources'],
         },
+        KeyPatchRequest: { type: 'object', required: ['keyRingID'], properties: { keyRingID: { type: 'string', description: 'the target ring; matched case-insensitively (`KeyRingID`)' } } },
+        KeyRing: { type: 'object', properties: { id: str, creationDate: { type: 'string', format: 'date-time' }, createdBy: str } },
+        KeyRingCollection: collection('KeyRing'),
+        KeyAlias: { type: 'object', properties: { keyId: str, alias: str, creationDate: { type: 'string', format: 'date-time' }, createdBy: str } },
+        KeyAliasCollection: collection('KeyAlias'),
         WrapRequest: { type: 'object', properties: { plaintext: { ...b64, description: '1 to 4,096 bytes' }, aad: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 255 } } } },
         WrapResponse: { type: 'object', properties: { ciphertext: str, keyVersion: ref('KeyVersion'), plaintext: b64 } },
         UnwrapRequest: { type: 'object', required: ['ciphertext'], properties: { ciphertext: str, aad: { type: 'array', items: { type: 'string', maxLength: 255 } } } },

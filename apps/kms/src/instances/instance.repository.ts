@@ -11,6 +11,11 @@ export interface KmsInstance {
   region: string;
   /** The instance policies in force, attached per request by the KMS guard (absent elsewhere). */
   policies?: InstancePolicyState;
+  /**
+   * The key ring this request names in X-Kms-Key-Ring (set per request by KmsAuthGuard, never stored):
+   * key lookups must find the key in it, lists show only its keys. Absent: every ring.
+   */
+  requestKeyRing?: string;
 }
 
 @Injectable()

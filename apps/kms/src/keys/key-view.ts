@@ -40,7 +40,7 @@ export function keyView(key: KeyRow, instance: KmsInstance, now: Date, windows: 
     type: KEY_TYPE,
     id: key.id,
     name: key.name,
-    aliases: [],
+    aliases: key.aliases?.map((a) => a.alias) ?? [],
     description: key.description ?? undefined,
     tags: key.tags,
     keyRingID: key.keyRingId,

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 
-export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true; policies: true; deletionAuthorization: true } }>;
+/** A key with its versions, policies, pending deletion authorization and (when read through this repository) its aliases, oldest first. */
+export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true; policies: true; deletionAuthorization: true } }> & { aliases?: { alias: string }[] };
 export type KeyChanges = Prisma.KeyUpdateInput;
 
 export interface KeyListQuery {
@@ -11,28 +12,45 @@ export interface KeyListQuery {
   states: number[];
   extractable?: boolean;
   search?: string;
+  /** Only keys in this ring (X-Kms-Key-Ring on list and HEAD). */
+  keyRingId?: string;
   limit: number;
   offset: number;
   sort: { field: 'name' | 'creationDate' | 'state' | 'id' | 'lastUpdateDate' | 'expirationDate'; direction: 'asc' | 'desc' };
 }
 
 // Policies and a pending deletion authorization ride along: the key view shows `dualAuthDelete`.
-const WITH_VERSIONS = { versions: { orderBy: { version: 'desc' } }, policies: true, deletionAuthorization: true } as const;
+const WITH_VERSIONS = {
+  versions: { orderBy: { version: 'desc' as const } },
+  aliases: { select: { alias: true as const }, orderBy: [{ creationDate: 'asc' as const }, { alias: 'asc' as const }] },
+  policies: true,
+  deletionAuthorization: true,
+} satisfies Prisma.KeyInclude;
 
 /** Key metadata and versions (never key material). */
 @Injectable()
 export class KeysRepository {
   constructor(private readonly prisma: KmsPrisma) {}
 
-  async create(key: Omit<Prisma.KeyUncheckedCreateInput, 'versions'>, firstVersion: { version: number; creationDate: Date }): Promise<KeyRow> {
-    return this.prisma.key.create({
-      data: { ...key, versions: { create: [{ id: randomUUID(), ...firstVersion }] } },
-      include: WITH_VERSIONS,
+  /** Inserts the key and its first version; `alsoInTransaction` (ring, aliases) commits or fails with them. */
+  async create(
+    key: Omit<Prisma.KeyUncheckedCreateInput, 'versions' | 'aliases'>,
+    firstVersion: { version: number; creationDate: Date },
+    alsoInTransaction?: (tx: Prisma.TransactionClient) => Promise<void>,
+  ): Promise<KeyRow> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.key.create({ data: { ...key, versions: { create: [{ id: randomUUID(), ...firstVersion }] } } });
+      await alsoInTransaction?.(tx);
+      return tx.key.findUniqueOrThrow({ where: { id: key.id }, include: WITH_VERSIONS });
     });
   }
 
-  find(instanceGuid: string, id: string): Promise<KeyRow | null> {
-    return this.prisma.key.findFirst({ where: { id, instanceGuid }, include: WITH_VERSIONS });
+  /** A key by id or by alias (aliases are never UUIDs, so the two cannot collide). */
+  find(instanceGuid: string, idOrAlias: string): Promise<KeyRow | null> {
+    return this.prisma.key.findFirst({
+      where: { instanceGuid, OR: [{ id: idOrAlias.toLowerCase() }, { aliases: { some: { instanceGuid, alias: idOrAlias } } }] },
+      include: WITH_VERSIONS,
+    });
   }
 
   /**
@@ -58,6 +76,7 @@ export class KeysRepository {
       instanceGuid: query.instanceGuid,
       state: { in: query.states },
       ...(query.extractable === undefined ? {} : { extractable: query.extractable }),
+      ...(query.keyRingId === undefined ? {} : { keyRingId: query.keyRingId }),
       ...(query.search ? { OR: [{ name: { contains: query.search, mode: 'insensitive' } }, { id: { startsWith: query.search.toLowerCase() } }] } : {}),
     };
     const [rows, total] = await this.prisma.$transaction([
@@ -73,8 +92,10 @@ export class KeysRepository {
     return { rows, total };
   }
 
-  count(instanceGuid: string, states: number[], extractable?: boolean): Promise<number> {
-    return this.prisma.key.count({ where: { instanceGuid, state: { in: states }, ...(extractable === undefined ? {} : { extractable }) } });
+  count(instanceGuid: string, states: number[], extractable?: boolean, keyRingId?: string): Promise<number> {
+    return this.prisma.key.count({
+      where: { instanceGuid, state: { in: states }, ...(extractable === undefined ? {} : { extractable }), ...(keyRingId === undefined ? {} : { keyRingId }) },
+    });
   }
 
   async remove(id: string): Promise<void> {

@@ -10,6 +10,9 @@ import { ImportTokensService } from '../import-tokens/import-tokens.service';
 import { DualAuthGate } from '../dual-auth/dual-auth.gate';
 import { requireCreateImportAccess } from '../instance-policies/create-import-access';
 import type { KmsInstance } from '../instances/instance.repository';
+import { aliasesField, isAliasSyntax } from '../aliases/alias-rules';
+import { KeyPlacement } from '../key-rings/key-placement';
+import { DEFAULT_KEY_RING } from '../key-rings/key-ring-rules';
 import {
   base64Field,
   booleanField,
@@ -47,16 +50,21 @@ export class KeysService {
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
     private readonly importTokens: ImportTokensService,
     private readonly dualAuth: DualAuthGate,
+    private readonly placement: KeyPlacement,
   ) {}
 
   /**
    * The key the caller may act on: an unknown key is 404 only to a caller allowed the action on the
-   * instance (anyone else learns nothing: 401).
+   * instance (anyone else learns nothing: 401). `id` may be an alias. With X-Kms-Key-Ring the key must
+   * be in that ring (an unknown ring is KEY_RING_NOT_FOUND_ERR).
    */
   async authorizedKey(caller: AuthenticatedCaller, instance: KmsInstance, id: string, action: KmsAction): Promise<KeyRow> {
-    const key = /^[0-9a-fA-F-]{36}$/.test(id) ? await this.keys.find(instance.guid, id.toLowerCase()) : null;
+    const found = /^[0-9a-fA-F-]{36}$/.test(id) || isAliasSyntax(id) ? await this.keys.find(instance.guid, id) : null;
+    const ring = instance.requestKeyRing;
+    const key = found && (!ring || found.keyRingId === ring) ? found : null;
     if (!key) {
-      await this.access.require(caller, instance, action);
+      await this.access.require(caller, instance, action, ringOf(instance));
+      if (ring && !(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
       throw new DomainError('KEY_NOT_FOUND_ERR');
     }
     await this.access.require(caller, instance, action, { id: key.id, keyRingId: key.keyRingId });
@@ -83,12 +91,11 @@ export class KeysService {
     // Secure import: `payload` is RSA-OAEP ciphertext the HSM opens (import-tokens/); otherwise plain material.
     const secure = secureImportFields(resource, instance);
     const payload = secure ? undefined : base64Field(resource, 'payload');
-    const keyRingId = keyRingHeader?.trim() || 'default';
-    if (keyRingId !== 'default') {
-      throw new DomainError('INVALID_FIELD_ERR', 'Only the default key ring exists', { target: { type: 'header', name: 'X-Kms-Key-Ring' } });
-    }
+    const aliases = aliasesField(resource);
+    const keyRingId = keyRingHeader?.trim() || instance.requestKeyRing || DEFAULT_KEY_RING;
     const imported = Boolean(payload ?? secure);
-    await this.access.require(caller, instance, imported ? 'secrets.import' : 'secrets.create');
+    await this.access.require(caller, instance, imported ? 'secrets.import' : 'secrets.create', { keyRingId });
+    await this.placement.check(instance.guid, keyRingId, aliases);
     const kind = extractable ? 'standard' : 'root';
     requireCreateImportAccess(instance, { kind, imported, withToken: Boolean(secure) });
     let created;
@@ -127,13 +134,18 @@ export class KeysService {
         currentVersion: created.version,
       },
       { version: created.version, creationDate: now },
-    );
+      this.placement.inTransaction({ instanceGuid: instance.guid, keyId: created.keyId, ring: keyRingId, aliases, createdBy: caller.principal.iamId, at: now }),
+    ).catch(async (error: unknown) => {
+      // Refused after the HSM made the key (a ring deleted or an alias taken meanwhile): shred it again.
+      await this.hsm.op(instance.hsmDomainId, 'key.destroy', { keyId: created.keyId }).catch(() => undefined);
+      throw error;
+    });
     return key;
   }
 
   async list(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams) {
-    await this.access.require(caller, instance, 'secrets.list');
-    const query = this.listQuery(instance, params);
+    await this.access.require(caller, instance, 'secrets.list', ringOf(instance));
+    const query = await this.ringScoped(instance, this.listQuery(instance, params));
     const { rows, total } = await this.keys.list(query);
     const now = this.clock.now();
     const resources = rows.map((row) => keyView(row, instance, now, this.settings.windows));
@@ -141,9 +153,9 @@ export class KeysService {
   }
 
   async head(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams): Promise<number> {
-    await this.access.require(caller, instance, 'secrets.head');
-    const query = this.listQuery(instance, params);
-    return this.keys.count(instance.guid, query.states, query.extractable);
+    await this.access.require(caller, instance, 'secrets.head', ringOf(instance));
+    const query = await this.ringScoped(instance, this.listQuery(instance, params));
+    return this.keys.count(instance.guid, query.states, query.extractable, query.keyRingId);
   }
 
   async read(caller: AuthenticatedCaller, instance: KmsInstance, id: string, withPayload: boolean) {
@@ -230,6 +242,14 @@ export class KeysService {
     await this.keys.remove(key.id);
   }
 
+  /** With X-Kms-Key-Ring, a list shows only that ring's keys (and the ring must exist). */
+  private async ringScoped(instance: KmsInstance, query: KeyListQuery): Promise<KeyListQuery> {
+    const ring = instance.requestKeyRing;
+    if (!ring) return query;
+    if (!(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
+    return { ...query, keyRingId: ring };
+  }
+
   private listQuery(instance: KmsInstance, params: KeyListParams): KeyListQuery {
     const limit = intParam(params.limit, 'limit', 200, 1, 5000);
     const offset = intParam(params.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -254,6 +274,11 @@ export class KeysService {
     const search = params.search?.slice(0, 100) || undefined;
     return { instanceGuid: instance.guid, states, ...(extractable === undefined ? {} : { extractable }), ...(search ? { search } : {}), limit, offset, sort };
   }
+}
+
+/** With X-Kms-Key-Ring, instance-wide checks are about that ring's keys (a policy on the ring allows them). */
+function ringOf(instance: KmsInstance): { keyRingId: string } | undefined {
+  return instance.requestKeyRing ? { keyRingId: instance.requestKeyRing } : undefined;
 }
 
 function queryError(name: string, message: string): DomainError {

@@ -23,6 +23,10 @@ export const KMS_ERRORS = defineErrors({
   KEY_NOT_FOUND_ERR: { status: 404, message: 'Key does not exist' },
   /** Keyward's choice (the sources are silent): GET /import_token, or a secure import, before any POST /import_token. */
   IMPORT_TOKEN_NOT_FOUND_ERR: { status: 404, message: 'The instance has no import token: create one with POST /import_token' },
+  /** X-Kms-Key-Ring, a PATCH target or a /key_rings path names a ring the instance does not have. */
+  KEY_RING_NOT_FOUND_ERR: { status: 404, message: 'Key ring does not exist' },
+  /** DELETE /keys/{id}/aliases/{alias} for an alias the key does not have. */
+  KEY_ALIAS_NOT_FOUND_ERR: { status: 404, message: 'The key has no such alias' },
   KEY_ACTION_INVALID_STATE_ERR: { status: 409, message: 'Key is not in a state that allows this action' },
   AUTHORIZATIONS_NOT_MET: { status: 409, message: 'Prior authorizations are required for this action' },
   NOT_DUAL_AUTH_ERR: { status: 409, message: 'The key is not protected by dual authorization' },
@@ -31,6 +35,13 @@ export const KMS_ERRORS = defineErrors({
   KEY_ROTATION_NOT_PERMITTED: { status: 409, message: 'The key was rotated within the last hour' },
   REQ_TOO_EARLY_ERR: { status: 409, message: 'The key was changed less than 30 seconds ago: retry later' },
   IMPORT_TOKEN_EXPIRED_ERR: { status: 409, message: 'The import token has expired or has no retrievals left' },
+  /** Key rings and aliases (KEY-PROTECT-API.md §2; Keyward's choices in docs/KMS.md). */
+  KEY_RING_EXISTS_ERR: { status: 409, message: 'A key ring with this id already exists' },
+  KEY_RING_QUOTA_ERR: { status: 409, message: 'The instance already has the maximum of 50 key rings' },
+  KEY_RING_KEYS_NOT_DELETED_ERR: { status: 409, message: 'The key ring holds keys that are not deleted' },
+  KEY_RING_NOT_EMPTY_ERR: { status: 409, message: 'The key ring holds deleted keys: delete it with force=true to move them to the default key ring' },
+  KEY_ALIAS_NOT_UNIQUE_ERR: { status: 409, message: 'The alias is already in use in this instance' },
+  KEY_ALIAS_QUOTA_ERR: { status: 409, message: 'A key may have at most 5 aliases and an instance at most 1,000' },
   KEY_CREATE_IMPORT_ACCESS_ERR: { status: 409, message: 'The instance policy does not allow this key creation or import' },
   /** The key's HSM domain is sealed (no replica holds it unsealed). Deterministic until unsealed: 409. */
   DOMAIN_SEALED_ERR: { status: 409, message: 'The HSM domain of this key is sealed' },
