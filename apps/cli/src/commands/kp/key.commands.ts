@@ -1,12 +1,24 @@
 import type { Command } from 'commander';
 import { present, printTable } from '../../output/output';
-import { type CommandEnv, confirmed } from '../command-kit';
+import { usageError } from '../../cli-error';
+import { type CommandEnv, confirmed, listArgument } from '../command-kit';
 import { type KpCollection, KpClient, keyPath, withInstance } from './kp-client';
 import { base64Argument, createKeyBody, expirationDateOption, integerOption, keyStatesQuery, rootKeyMaterial } from './kp-requests';
 import { type KeyView, printKey, printKeys } from './key-views';
+import { secureImport } from './secure-import';
 
 export interface InstanceOptions {
   instanceId: string;
+}
+
+interface KeyCreateOptions extends InstanceOptions {
+  keyMaterial?: string;
+  standardKey?: boolean;
+  description?: string;
+  expirationDate?: string;
+  importToken?: boolean;
+  aliases?: string;
+  keyRing?: string;
 }
 
 export const keysHint = (instance: string) => `List the instance's keys with \`keyward kp keys -i ${instance}\` (add -e destroyed for deleted ones)`;
@@ -143,7 +155,6 @@ export function registerKeyCommands(kp: Command, key: Command, env: CommandEnv):
       );
     });
 
-  // `create` last: part 2 (secure import) extends its options.
   registerKeyCreate(key, env);
 }
 
@@ -155,13 +166,27 @@ function registerKeyCreate(key: Command, env: CommandEnv): void {
     .option('-s, --standard-key', 'a standard key (extractable) instead of a root key')
     .option('-D, --description <text>', 'a description')
     .option('--expiration-date <date>', 'the key expires then (RFC 3339, e.g. 2030-01-01T00:00:00Z)')
-    .action(async (name: string, options: InstanceOptions & { keyMaterial?: string; standardKey?: boolean; description?: string; expirationDate?: string }, command: Command) => {
+    .option('-t, --import-token', "secure import: encrypt --key-material here under the instance's import token (`kp import-token create`)")
+    .option('-a, --aliases <aliases>', 'aliases, comma-separated (up to 5)')
+    .option('-r, --key-ring <ring>', 'create it in this key ring (default: default)')
+    .action(async (name: string, options: KeyCreateOptions, command: Command) => {
       const standard = options.standardKey === true;
-      const payload = materialOption(options.keyMaterial, !standard);
+      if (options.importToken && options.keyMaterial === undefined) throw usageError('--import-token imports key material: add --key-material <base64|@file>');
+      // Through an import token any key takes 128/192/256 bits (the material is the nonce's AES key).
+      const payload = materialOption(options.keyMaterial, !standard || options.importToken === true);
       const expirationDate = options.expirationDate === undefined ? undefined : expirationDateOption(options.expirationDate);
       const client = await KpClient.open(env, options.instanceId);
-      const body = createKeyBody({ name, standard, description: options.description, payload, expirationDate });
-      const created = KpClient.first(await client.call<KpCollection<KeyView>>({ method: 'POST', path: '/keys', json: body, headers: { prefer: 'return=representation' } }));
+      const secure = options.importToken && payload !== undefined ? await secureImport(client, Buffer.from(payload, 'base64'), options.instanceId) : undefined;
+      const body = createKeyBody({
+        name,
+        standard,
+        description: options.description,
+        ...(secure ? { secureImport: secure } : { payload }),
+        expirationDate,
+        aliases: options.aliases === undefined ? undefined : listArgument(options.aliases),
+      });
+      const headers: Record<string, string> = { prefer: 'return=representation', ...(options.keyRing ? { 'x-kms-key-ring': options.keyRing } : {}) };
+      const created = KpClient.first(await client.call<KpCollection<KeyView>>({ method: 'POST', path: '/keys', json: body, headers }));
       // The answer to an import may echo nothing secret, but a standard key's payload is never printed by create.
       const { payload: _payload, ...shown } = created;
       present(context, command, shown, () => {
