@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT, usageError } from '../../cli-error';
-import { present, printFields, printTable } from '../../output/output';
+import { present, printFields, printJson, printTable } from '../../output/output';
 import { AuthSession } from '../../session/auth-session';
 import { type CommandEnv, confirmed } from '../command-kit';
 import { resolveInstanceGuid } from '../resource/service-instance.commands';
@@ -181,11 +181,18 @@ export function registerHpcsGroup(program: Command, env: CommandEnv): void {
         custodians: list,
         ...(options.rotation ? { rotation: true } : {}),
       });
-      const written = result.parts.map((part) => {
-        const file = join(options.outDir, `${part.name}.part`);
-        writeFileSync(file, `${part.encryptedPart}\n`, { mode: 0o600, flag: 'wx' });
-        return { custodian: part.name, file };
-      });
+      let written: { custodian: string; file: string }[];
+      try {
+        written = result.parts.map((part) => {
+          const file = join(options.outDir, `${part.name}.part`);
+          writeFileSync(file, `${part.encryptedPart}\n`, { mode: 0o600, flag: 'wx' });
+          return { custodian: part.name, file };
+        });
+      } catch (error) {
+        // The parts exist nowhere else: print them (each is readable by its custodian's key alone) rather than lose them.
+        printJson(context, { parts: result.parts });
+        throw new CliError(EXIT.failed, `Cannot write the parts to ${options.outDir} (${(error as NodeJS.ErrnoException).code ?? 'error'}); they are printed above, encrypted to each custodian`, 'Save each custodian\'s encryptedPart to a file for them');
+      }
       const publicKeyFile = join(options.outDir, 'ceremony-public-key.pem');
       writeFileSync(publicKeyFile, result.ceremonyPublicKey, { mode: 0o644 });
       const submit = options.rotation ? 'rotate-master-key' : 'unseal';

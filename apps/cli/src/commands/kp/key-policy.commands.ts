@@ -24,7 +24,7 @@ export function describeKeyPolicy(policy: KeyPolicyView): [string, string] {
   return ['other', JSON.stringify(policy)];
 }
 
-/** `kp key alias-create|alias-delete`, `kp key policies`, `kp key policy-update rotation|dual-auth-delete`. */
+/** `kp key alias-create|alias-delete`, `kp key policies`, `kp key policy-update rotation|dual-auth-delete`, `kp key schedule-delete|cancel-delete`. */
 export function registerKeyPolicyCommands(key: Command, env: CommandEnv): void {
   const { context } = env;
 
@@ -69,6 +69,22 @@ export function registerKeyPolicyCommands(key: Command, env: CommandEnv): void {
           `No policies on key ${keyId}.`,
         ),
       );
+    });
+
+  withInstance(key.command('schedule-delete').description('authorize the deletion of a key with dual authorization (for 7 days); another Manager then deletes it'))
+    .argument('<key>', 'the key id (or alias)')
+    .action(async (keyId: string, options: InstanceOptions, command: Command) => {
+      const client = await KpClient.open(env, options.instanceId);
+      await client.call({ method: 'POST', path: keyPath(keyId, '/actions/setKeyForDeletion') }, { notFoundHint: keysHint(options.instanceId) });
+      present(context, command, { id: keyId, setForDeletion: true }, () => context.out(`Key ${keyId} may now be deleted by another Manager (for 7 days): \`keyward kp key delete ${keyId} -i ${options.instanceId}\`.`));
+    });
+
+  withInstance(key.command('cancel-delete').description('withdraw the authorization to delete a key with dual authorization'))
+    .argument('<key>', 'the key id (or alias)')
+    .action(async (keyId: string, options: InstanceOptions, command: Command) => {
+      const client = await KpClient.open(env, options.instanceId);
+      await client.call({ method: 'POST', path: keyPath(keyId, '/actions/unsetKeyForDeletion') }, { notFoundHint: keysHint(options.instanceId) });
+      present(context, command, { id: keyId, setForDeletion: false }, () => context.out(`Withdrew the authorization to delete key ${keyId}.`));
     });
 
   const update = key.command('policy-update').description("change a key's rotation or dual-authorization policy");

@@ -74,13 +74,15 @@ export function registerKeyCommands(kp: Command, key: Command, env: CommandEnv):
   withInstance(key.command('delete').description('delete a key (state Destroyed; restorable for 30 days, purged after 90)'))
     .argument('<key>', 'the key id (or alias)')
     .option('-f, --force', 'delete without asking')
-    .action(async (keyId: string, options: InstanceOptions & { force?: boolean }, command: Command) => {
+    .option('--override-registrations', "delete even though resources registered the key (Key Protect's force=true; a registration that prevents deletion still does)")
+    .action(async (keyId: string, options: InstanceOptions & { force?: boolean; overrideRegistrations?: boolean }, command: Command) => {
       const client = await KpClient.open(env, options.instanceId);
       if (!(await confirmed(context, options.force, `Delete key ${keyId}? Everything it wrapped becomes unreadable until it is restored.`))) {
         env.setExitCode(1);
         return;
       }
-      const answer = await client.call<KpCollection<KeyView>>({ method: 'DELETE', path: keyPath(keyId), headers: { prefer: 'return=representation' } }, { notFoundHint: keysHint(options.instanceId) });
+      const query = { force: options.overrideRegistrations ? 'true' : undefined };
+      const answer = await client.call<KpCollection<KeyView>>({ method: 'DELETE', path: keyPath(keyId), query, headers: { prefer: 'return=representation' } }, { notFoundHint: keysHint(options.instanceId) });
       const deleted = answer.body?.resources?.[0] ?? { id: keyId, deleted: true };
       present(context, command, deleted, () => {
         context.out(`Deleted key ${keyId}.`);

@@ -46,6 +46,12 @@ function kpHint(code: string | undefined, instance: string): string | undefined 
       return `Check the key's state with \`keyward kp key show <key> -i ${instance}\``;
     case 'KEY_ROOT_REQ_ERR':
       return 'Only root keys wrap, unwrap, rotate and disable: create one without --standard-key';
+    case 'PROTECTED_RESOURCE_ERR':
+      return `Resources registered this key: see \`keyward kp registrations -i ${instance} -k <key>\`; add --override-registrations to delete it anyway`;
+    case 'AUTHORIZATIONS_NOT_MET':
+      return `The key needs dual authorization: another Manager first runs \`keyward kp key schedule-delete <key> -i ${instance}\``;
+    case 'IMPORT_TOKEN_EXPIRED_ERR':
+      return `Create a new import token: \`keyward kp import-token create -i ${instance}\``;
     case 'UNAUTHORIZED_ERR':
       return `Your identity may not do this on instance ${instance} (or it does not exist). Ask an account administrator for a role on it (\`keyward iam user-policy-create <iam_id> --roles Manager --service-instance <guid>\`)`;
     default:

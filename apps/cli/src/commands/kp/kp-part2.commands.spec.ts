@@ -113,4 +113,19 @@ describe('keyward kp, KMS part 2 commands (in-process, against a stand-in KMS)',
     ]) expect((await run(bad)).code).toBe(2);
     expect(kms.seen).toEqual([]);
   });
+
+  it('dual authorization: schedule-delete and cancel-delete; a delete may override registrations; refusals name the next step', async () => {
+    answer = () => ({ status: 204 });
+    expect((await run(['kp', 'key', 'schedule-delete', KEY, '-i', INSTANCE])).out).toContain('another Manager');
+    expect((await run(['kp', 'key', 'cancel-delete', KEY, '-i', INSTANCE])).code).toBe(0);
+    expect((await run(['kp', 'key', 'delete', KEY, '-i', INSTANCE, '-f', '--override-registrations'])).code).toBe(0);
+    expect(calls()).toEqual([`POST /api/v2/keys/${KEY}/actions/setKeyForDeletion`, `POST /api/v2/keys/${KEY}/actions/unsetKeyForDeletion`, `DELETE /api/v2/keys/${KEY}?force=true`]);
+    const conflict = (code: string) => () => ({ status: 409, body: { resources: [{ errorMsg: code, reasons: [{ code, message: 'Conflict', status: 409 }] }] } });
+    answer = conflict('AUTHORIZATIONS_NOT_MET');
+    expect((await run(['kp', 'key', 'delete', KEY, '-i', INSTANCE, '-f'])).err).toContain('keyward kp key schedule-delete');
+    answer = conflict('PROTECTED_RESOURCE_ERR');
+    const protectedKey = await run(['kp', 'key', 'delete', KEY, '-i', INSTANCE, '-f']);
+    expect(protectedKey.code).toBe(4);
+    expect(protectedKey.err).toContain('--override-registrations');
+  });
 });
