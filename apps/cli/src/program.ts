@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './cli-context';
 import { CliError, EXIT } from './cli-error';
 import type { CommandEnv } from './commands/command-kit';
+import { registerHpcsGroup } from './commands/hpcs/hpcs.commands';
 import { registerIamGroup } from './commands/iam/iam.commands';
+import { registerKpGroup } from './commands/kp/kp.commands';
 import { registerLoginCommands } from './commands/login.commands';
 import { registerResourceGroup } from './commands/resource/service-instance.commands';
 import { statusCommand } from './commands/status.command';
@@ -20,7 +22,7 @@ function configure(command: Command, context: CliContext): void {
 
 /**
  * The `keyward` command. A command group is one file under `commands/` with a `register…`
- * function; the `kp` and `hpcs` groups will be added the same way, using AuthSession for calls.
+ * function (`kp` and `hpcs` call the KMS through AuthSession like the others).
  */
 export function createProgram(context: CliContext, setExitCode: (code: number) => void): Command {
   const program = new Command('keyward')
@@ -44,6 +46,8 @@ export function createProgram(context: CliContext, setExitCode: (code: number) =
   registerLoginCommands(program, env);
   registerResourceGroup(program, env);
   registerIamGroup(program, env);
+  registerKpGroup(program, env);
+  registerHpcsGroup(program, env);
   configure(program, context);
   return program;
 }

@@ -1,74 +1,13 @@
 // The `keyward` command as a user runs it: a process with its own config directory, against the
 // stack the e2e harness started. Every command group, and the ways it can fail.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { appUrlEnvName } from '@keyward/contracts';
-import { repoRoot } from '@keyward/testing';
+import { adminKey, editSession, iamUrl, json, keyward, newConfigDir, readSession, removeConfigDirs, secretFile as keyFile, sessionPath } from './support/cli-process';
 
 // Each test spawns several CLI processes (~0.3 s each alone, more on a loaded machine).
 jest.setTimeout(120_000);
 
-const iamUrl = () => {
-  const value = process.env[appUrlEnvName('iam')];
-  if (!value) throw new Error('KEYWARD_IAM_URL is not set: the e2e harness did not start');
-  return value;
-};
-const adminKey = () => {
-  const value = process.env['KEYWARD_ADMIN_APIKEY'];
-  if (!value) throw new Error('KEYWARD_ADMIN_APIKEY is not set: the e2e harness did not start');
-  return value;
-};
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const dirs: string[] = [];
-function newConfigDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'keyward-cli-e2e-'));
-  dirs.push(dir);
-  return join(dir, 'config');
-}
-
-/** `node apps/cli/bin/keyward.js …` with only PATH, HOME and the config dir (plus `env`). */
-function keyward(configDir: string, args: string[], env: Record<string, string> = {}): Run {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'apps', 'cli', 'bin', 'keyward.js'), ...args], {
-    env: { PATH: process.env['PATH'], HOME: join(configDir, '..'), KEYWARD_CONFIG_DIR: configDir, ...env },
-    encoding: 'utf8',
-    timeout: 25_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-function json<T>(run: Run): T {
-  expect(run.stderr).toBe('');
-  expect(run.status).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
-
-function keyFile(configDir: string, key: string): string {
-  const path = join(configDir, '..', `key-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(path, `${key}\n`, { mode: 0o600 });
-  return path;
-}
-
-interface StoredSession {
-  accessToken: string;
-  refreshToken?: string;
-  apiKey?: string;
-  expiration: number;
-}
-const sessionPath = (configDir: string) => join(configDir, 'session.json');
-const readSession = (configDir: string) => JSON.parse(readFileSync(sessionPath(configDir), 'utf8')) as StoredSession;
-const editSession = (configDir: string, change: Partial<StoredSession>) => writeFileSync(sessionPath(configDir), JSON.stringify({ ...readSession(configDir), ...change }), { mode: 0o600 });
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeConfigDirs());
 
 describe('keyward (the CLI as a process against the stack)', () => {
   const admin = newConfigDir();

@@ -13,11 +13,11 @@ export interface CommandEnv {
  * Asks before a destructive action unless `-f` was given. Without a terminal there is nobody to ask:
  * that is a usage error, so a script never deletes by accident nor hangs on a prompt.
  */
-export async function confirmed(context: CliContext, force: boolean | undefined, question: string): Promise<boolean> {
+export async function confirmed(context: CliContext, force: boolean | undefined, question: string, verb = 'delete'): Promise<boolean> {
   if (force) return true;
-  if (!context.interactive) throw usageError('Refusing to delete without confirmation: there is no terminal to ask', 'Add -f (--force) to delete without asking');
+  if (!context.interactive) throw usageError(`Refusing to ${verb} without confirmation: there is no terminal to ask`, `Add -f (--force) to ${verb} without asking`);
   const yes = await context.confirm(question);
-  if (!yes) context.err('Nothing was deleted.');
+  if (!yes) context.err(verb === 'delete' ? 'Nothing was deleted.' : 'Nothing was done.');
   return yes;
 }
 

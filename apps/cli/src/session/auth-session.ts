@@ -13,6 +13,11 @@ const RENEW_BEFORE_SEC = 60;
 export interface CallOptions {
   /** The hint for a 404, naming the command that lists what exists. */
   notFoundHint?: string;
+  /**
+   * Renew and retry once on 401 `UNAUTHORIZED_ERR` too: the KMS answers that for a bad or expired
+   * token as for a missing permission (as Key Protect does), so only a renewal tells them apart.
+   */
+  renewOnUnauthorized?: boolean;
 }
 
 /**
@@ -82,7 +87,8 @@ export class AuthSession {
       return await this.send<T>(app, request);
     } catch (error) {
       if (!(error instanceof ServiceRequestError)) throw error;
-      if (error.error.status === 401 && TOKEN_ERROR_CODES.has(error.error.code)) {
+      const tokenRefused = TOKEN_ERROR_CODES.has(error.error.code) || (options.renewOnUnauthorized === true && error.error.code === 'UNAUTHORIZED_ERR');
+      if (error.error.status === 401 && tokenRefused) {
         await this.renew();
         try {
           return await this.send<T>(app, request);
