@@ -31,6 +31,8 @@ export interface EnvelopeEncryptionOptions {
    */
   onRewrapped?: (previous: WrappedDataKey, current: WrappedDataKey) => void | Promise<void>;
   now?: () => number;
+  /** Where new DEKs come from (node:crypto's randomBytes; tests keep a reference to check zeroization). */
+  randomBytes?: (size: number) => Buffer;
 }
 
 interface CachedDek {
@@ -71,7 +73,7 @@ export class EnvelopeEncryption {
   /** Makes a new DEK (32 random bytes), has the root key wrap it, and caches it. */
   async createDataKey(ref: KeyRef, options: { kmsAad?: string[] } = {}): Promise<WrappedDataKey> {
     this.assertUsable(ref);
-    const dek = randomBytes(DEK_BYTES);
+    const dek = (this.options.randomBytes ?? randomBytes)(DEK_BYTES);
     try {
       const wrapped = await this.options.client.wrap(ref, { plaintext: dek.toString('base64'), ...(options.kmsAad ? { aad: options.kmsAad } : {}) });
       const dataKey: WrappedDataKey = { ref, wrappedDek: wrapped.ciphertext, keyVersionId: wrapped.keyVersion.id, ...(options.kmsAad ? { kmsAad: options.kmsAad } : {}) };

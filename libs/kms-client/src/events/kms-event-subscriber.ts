@@ -72,6 +72,8 @@ export class KmsEventSubscriber {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private readonly iterators = new Set<ConsumerMessages>();
+  /** Registrations this replica handled whose event_ack failed, with the version to report. */
+  private readonly handledNotAcked = new Map<string, string>();
   private readyResolve?: () => void;
   private readonly readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
 
@@ -216,8 +218,13 @@ export class KmsEventSubscriber {
   private async handleRegistration(event: KmsKeyEvent, registration: KmsEventRegistration): Promise<void> {
     const progressId = `${event.eventId} ${registration.resourceCrn}`;
     if (await this.processed.has(progressId)) return;
-    const outcome = await this.options.handler(event, registration);
-    const keyVersionId = (outcome && outcome.keyVersionId) || event.newKeyVersionId;
+    // Handled before but not acknowledged (the KMS was away): acknowledge without handling again.
+    let keyVersionId = this.handledNotAcked.get(progressId);
+    if (keyVersionId === undefined) {
+      const outcome = await this.options.handler(event, registration);
+      keyVersionId = (outcome && outcome.keyVersionId) || event.newKeyVersionId;
+      this.remember(progressId, keyVersionId);
+    }
     const kmsUrl = this.options.kmsUrlFor?.(event, registration);
     const target: KmsTarget = { instanceId: event.instanceId, ...(kmsUrl ? { kmsUrl } : {}) };
     try {
@@ -228,7 +235,16 @@ export class KmsEventSubscriber {
       this.log().warn({ eventId: event.eventId, resourceCrn: registration.resourceCrn, code: error.code }, 'KMS event: the KMS no longer expects this acknowledgement');
     }
     await this.processed.add(progressId);
+    this.handledNotAcked.delete(progressId);
     this.log().info({ eventId: event.eventId, eventType: event.eventType, keyId: event.keyId, resourceCrn: registration.resourceCrn, keyVersionId }, 'KMS event handled and acknowledged');
+  }
+
+  private remember(progressId: string, keyVersionId: string): void {
+    this.handledNotAcked.set(progressId, keyVersionId);
+    if (this.handledNotAcked.size > 1000) {
+      const oldest = this.handledNotAcked.keys().next().value;
+      if (oldest !== undefined) this.handledNotAcked.delete(oldest);
+    }
   }
 
   private parse(msg: JsMsg): KmsKeyEvent | undefined {
