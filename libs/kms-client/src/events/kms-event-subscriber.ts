@@ -74,8 +74,7 @@ export class KmsEventSubscriber {
   private readonly iterators = new Set<ConsumerMessages>();
   /** Registrations this replica handled whose event_ack failed, with the version to report. */
   private readonly handledNotAcked = new Map<string, string>();
-  private readyResolve?: () => void;
-  private readonly readyPromise = new Promise<void>((resolve) => (this.readyResolve = resolve));
+  private readonly attached = { durable: deferred(), broadcast: deferred() };
 
   constructor(private readonly options: KmsEventSubscriberOptions) {
     this.namespace = options.namespace ?? new SubjectNamespace('');
@@ -97,9 +96,10 @@ export class KmsEventSubscriber {
     if (this.options.onEveryReplica) this.loops.push(this.runBroadcast());
   }
 
-  /** Resolves once the durable consumer is attached. */
-  ready(): Promise<void> {
-    return this.readyPromise;
+  /** Resolves once the durable consumer (and the per-replica one, if any) is attached. */
+  async ready(): Promise<void> {
+    await this.attached.durable.promise;
+    if (this.options.onEveryReplica) await this.attached.broadcast.promise;
   }
 
   async stop(): Promise<void> {
@@ -114,7 +114,7 @@ export class KmsEventSubscriber {
       await this.ensureDurableConsumer();
       const consumer = await this.options.connection.jetstream().consumers.get(this.streamName, this.options.durableName);
       const messages = await consumer.consume({ max_messages: 16 });
-      this.readyResolve?.();
+      this.attached.durable.resolve();
       return messages;
     }, (msg) => this.handleMessage(msg));
   }
@@ -122,7 +122,9 @@ export class KmsEventSubscriber {
   private async runBroadcast(): Promise<void> {
     await this.attachLoop('broadcast', async () => {
       const consumer = await this.options.connection.jetstream().consumers.get(this.streamName, { filterSubjects: this.filterSubject, deliver_policy: DeliverPolicy.New });
-      return consumer.consume({ max_messages: 64 });
+      const messages = await consumer.consume({ max_messages: 64 });
+      this.attached.broadcast.resolve();
+      return messages;
     }, async (msg) => {
       const event = this.parse(msg);
       if (!event) return;
@@ -188,7 +190,8 @@ export class KmsEventSubscriber {
     const event = this.parse(msg);
     if (!event) {
       // A message that is not an event will never become one: drop it rather than block the stream.
-      msg.term('malformed KMS event');
+      // (No reason text: nats-server 2.9 does not read `+TERM <reason>` as a termination.)
+      msg.term();
       return;
     }
     if (await this.processed.has(event.eventId)) {
@@ -283,6 +286,12 @@ function errorSummary(error: unknown): { code?: string; message: string } {
     return { ...(typeof code === 'string' ? { code } : {}), message: error.message };
   }
   return { message: String(error) };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 function delay(ms: number): Promise<void> {

@@ -44,17 +44,17 @@ export class FakeKmsServer {
   ) {}
 
   static async start(): Promise<FakeKmsServer> {
-    let fake: FakeKmsServer | undefined;
+    const holder: { fake?: FakeKmsServer } = {};
     const server = createServer((req, res) => {
       let raw = '';
       req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
       req.on('end', () => {
-        void fake?.serve(req, res, raw);
+        void holder.fake?.serve(req, res, raw);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    fake = new FakeKmsServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return fake;
+    holder.fake = new FakeKmsServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return holder.fake;
   }
 
   async close(): Promise<void> {
