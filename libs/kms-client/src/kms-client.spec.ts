@@ -225,6 +225,21 @@ describe(`${KmsClient.name} (registrations, events, batches, other endpoints)`, 
     expect(unwrapped[2]).toEqual({ error: { code: 'UNPROCESSABLE_CIPHERTEXT_ERR', message: expect.any(String) } });
   });
 
+  it('cuts a long batch into calls of at most 1,000 items and about 3.5 MB, keeping the order', async () => {
+    const { kms, key, client } = await setUp();
+    const small = Array.from({ length: 2500 }, (_, i) => ({ plaintext: Buffer.alloc(32, i % 256).toString('base64') }));
+    const wrapped = await client.wrapBatch(key, small);
+    expect(kms.requestsTo('/actions/wrap_batch').map((request) => (request.body as { items: unknown[] }).items.length)).toEqual([1000, 1000, 500]);
+    const unwrapped = await client.unwrapBatch(key, wrapped.map((result) => ({ ciphertext: 'ciphertext' in result ? result.ciphertext : '' })));
+    expect(unwrapped.map((result) => ('plaintext' in result ? result.plaintext : undefined))).toEqual(small.map((item) => item.plaintext));
+    // Key Protect's largest DEKs (7,168 bytes): about 9.6 KB of base64 each, so 400 of them need two calls.
+    const large = Array.from({ length: 400 }, () => ({ plaintext: Buffer.alloc(7168, 7).toString('base64') }));
+    await client.wrapBatch(key, large);
+    const sizes = kms.requestsTo('/actions/wrap_batch').slice(3).map((request) => request.rawBody.length);
+    expect(sizes).toHaveLength(2);
+    for (const size of sizes) expect(size).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('rejects an answer that is not what Key Protect sends', async () => {
     const { kms, key, client } = await setUp();
     kms.intercept = () => ({ status: 201, body: { resources: [] } });

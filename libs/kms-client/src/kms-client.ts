@@ -131,13 +131,20 @@ export class KmsClient {
     return this.keyAction(ref, 'rewrap', request, rewrapResponseSchema);
   }
 
-  /** Keyward's batch (KEY-PROTECT-API.md §10): ≤ 1,000 items and 4 MB per call; results in request order. */
+  /**
+   * Keyward's batch (KEY-PROTECT-API.md §10), results in request order. The KMS takes at most 1,000
+   * items and 4 MB per call: longer lists go in several calls, cut by count and by size.
+   */
   async wrapBatch(ref: KeyRef, items: readonly { plaintext?: string; aad?: string[] }[]): Promise<WrapBatchResult[]> {
-    return (await this.keyAction(ref, 'wrap_batch', { items }, wrapBatchResponseSchema)).results;
+    const results: WrapBatchResult[] = [];
+    for (const chunk of batchChunks(items)) results.push(...(await this.keyAction(ref, 'wrap_batch', { items: chunk }, wrapBatchResponseSchema)).results);
+    return results;
   }
 
   async unwrapBatch(ref: KeyRef, items: readonly { ciphertext: string; aad?: string[] }[]): Promise<UnwrapBatchResult[]> {
-    return (await this.keyAction(ref, 'unwrap_batch', { items }, unwrapBatchResponseSchema)).results;
+    const results: UnwrapBatchResult[] = [];
+    for (const chunk of batchChunks(items)) results.push(...(await this.keyAction(ref, 'unwrap_batch', { items: chunk }, unwrapBatchResponseSchema)).results);
+    return results;
   }
 
   /**
@@ -257,6 +264,28 @@ export class KmsClient {
       throw new KmsClientError('SERVICE_UNAVAILABLE_ERR', 503, 'the KMS could not be reached', { cause: error });
     }
   }
+}
+
+/** The KMS's batch limits (docs/KMS.md), with room for the JSON around the items. */
+export const BATCH_MAX_ITEMS = 1000;
+export const BATCH_MAX_BYTES = 3.5 * 1024 * 1024;
+
+function batchChunks<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (current.length > 0 && (current.length >= BATCH_MAX_ITEMS || bytes + size > BATCH_MAX_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** The resource CRN is one path segment: encoded once (the KMS decodes until stable). */
