@@ -254,12 +254,33 @@ describe(KmsEventSubscriber.name, () => {
     });
     subscribers.push(subscriber);
     subscriber.start();
-    await expectEventually(() => expect(text()).toContain('cannot attach to the stream yet'));
+    await expectEventually(() => expect(text()).toContain('cannot attach to the stream'));
     await ensureStreams(connection, namespace, [STREAMS.KMS_EVENTS], 'memory');
     await subscriber.ready();
     const late = event('restored', [apprapp(1)]);
     await publish(late);
     await expectEventually(() => expect(handled).toEqual([late.eventId]));
+  });
+
+  it('stops at once, attached or still waiting for the stream', async () => {
+    const attached = await start({ handler: () => Promise.resolve() });
+    await attached.stop();
+    await deleteStreamsWithPrefix(namespace.prefix);
+    const waiting = new KmsEventSubscriber({
+      connection,
+      namespace,
+      durableName: 'app-configuration',
+      ownsResource: isResourceOfService('apprapp'),
+      client: new KmsClient({ kmsUrl: kms.url, tokens: countingTokens() }),
+      handler: () => Promise.resolve(),
+      attachRetryMs: 100,
+    });
+    waiting.start();
+    await waiting.stop();
+    // Stopped: a stream created now is never attached to.
+    await ensureStreams(connection, namespace, [STREAMS.KMS_EVENTS], 'memory');
+    await publish(event('disabled', [apprapp(1)]));
+    await expect(manager.consumers.info(namespace.stream(STREAMS.KMS_EVENTS.name), 'app-configuration')).rejects.toThrow(/consumer not found/i);
   });
 
   it('never puts DEK bytes in a log line or an error, handling rotations, failures and wipes with envelope encryption', async () => {

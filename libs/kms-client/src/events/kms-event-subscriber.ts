@@ -144,6 +144,8 @@ export class KmsEventSubscriber {
       try {
         messages = await attach();
         this.iterators.add(messages);
+        // stop() ran while attaching: it could not close this iterator (the finally below does).
+        if (this.stopped) break;
         warned = false;
         for await (const msg of messages) {
           await handle(msg);
@@ -151,7 +153,7 @@ export class KmsEventSubscriber {
         }
       } catch (error) {
         if (this.stopped) break;
-        if (!warned) this.log().warn({ stream: this.streamName, consumer: kind, err: errorSummary(error) }, 'KMS events: cannot attach to the stream yet; retrying');
+        if (!warned) this.log().warn({ stream: this.streamName, consumer: kind, err: errorSummary(error) }, 'KMS events: cannot attach to the stream (the KMS may not have created it yet); retrying');
         warned = true;
       } finally {
         if (messages) {
