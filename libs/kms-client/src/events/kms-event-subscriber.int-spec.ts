@@ -157,6 +157,28 @@ describe(KmsEventSubscriber.name, () => {
     expect(info.num_ack_pending).toBe(0);
   });
 
+  it('does not retry an acknowledgement the KMS refuses for good, nor one it no longer expects', async () => {
+    const { logger, text } = createCapturingLogger('app-configuration');
+    const answers = [kpError(409, 'CONFLICT_ERR', 'keyVersionId does not match'), kpError(408, 'EVENT_ACK_TIMEOUT_ERR', 'too late'), kpError(404, 'EVENT_NOT_FOUND_ERR', 'no such event')];
+    kms.intercept = (request) => (request.path === '/api/v2/event_ack' ? answers.shift() : undefined);
+    let calls = 0;
+    await start({ handler: () => Promise.resolve(void (calls += 1)), logger });
+    await publish(event('rotated', [apprapp(1), apprapp(2), apprapp(3)]));
+    await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(1));
+    expect((await consumerInfo()).delivered.consumer_seq).toBe(1);
+    expect(calls).toBe(3);
+    expect(acks()).toHaveLength(3);
+    expect(text()).toContain('the KMS refused the acknowledgement; not retried');
+    expect(text()).toContain('the KMS no longer expects this acknowledgement');
+
+    // A 401 (an authorization removed) is retried: it may be granted again.
+    const refusals = [kpError(401, 'UNAUTHORIZED_ERR', 'Unauthorized'), kpError(401, 'UNAUTHORIZED_ERR', 'Unauthorized')];
+    kms.intercept = (request) => (request.path === '/api/v2/event_ack' ? refusals.shift() : undefined);
+    await publish(event('enabled', [apprapp(1)]));
+    await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));
+    expect((await consumerInfo()).delivered.consumer_seq).toBe(3);
+  });
+
   it('after a failed handler, repeats only the registrations not yet acknowledged', async () => {
     const calls: string[] = [];
     let failed = false;

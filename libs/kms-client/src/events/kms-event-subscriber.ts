@@ -235,9 +235,18 @@ export class KmsEventSubscriber {
     try {
       await this.options.client.ackEvent(target, { eventId: event.eventId, resourceCrn: registration.resourceCrn, keyVersionId });
     } catch (error) {
-      if (!(error instanceof KmsClientError) || !NOTHING_LEFT_TO_ACK.has(error.status)) throw error;
-      // 408: the KMS stopped waiting (acknowledgement window passed); 404: no such registration any more.
-      this.log().warn({ eventId: event.eventId, resourceCrn: registration.resourceCrn, code: error.code }, 'KMS event: the KMS no longer expects this acknowledgement');
+      if (!(error instanceof KmsClientError)) throw error;
+      const context = { eventId: event.eventId, resourceCrn: registration.resourceCrn, keyVersionId, code: error.code, status: error.status };
+      if (NOTHING_LEFT_TO_ACK.has(error.status)) {
+        // 408: the KMS stopped waiting (acknowledgement window passed); 404: it expects no ack from this resource.
+        this.log().warn(context, 'KMS event: the KMS no longer expects this acknowledgement');
+      } else if (REFUSED_FOR_GOOD.has(error.status)) {
+        // The same ack would be refused again: retrying would hold every later event (strict order).
+        // The KMS keeps listing the event as unacknowledged, so the operator sees it (and can `sync`).
+        this.log().error({ ...context, message: error.message }, 'KMS event: the KMS refused the acknowledgement; not retried');
+      } else {
+        throw error;
+      }
     }
     await this.processed.add(progressId);
     this.handledNotAcked.delete(progressId);
@@ -271,6 +280,8 @@ export class KmsEventSubscriber {
 }
 
 const NOTHING_LEFT_TO_ACK = new Set([404, 408]);
+/** Bad body, a resource the token may not act for, a version the KMS does not accept: no retry helps. 401 is retried (a grant may come back). */
+const REFUSED_FOR_GOOD = new Set([400, 403, 409, 422]);
 
 function defaultRetryDelay(deliveryCount: number): number {
   return Math.min(60_000, 1000 * 2 ** Math.max(0, deliveryCount - 1));
