@@ -20,3 +20,4 @@ export * from './iam/iam.crn';
 export * from './kms/kms.subjects';
 export * from './kms/kms.errors';
 export * from './kms/kms.events';
+export * from './kms/kms-consumer.errors';

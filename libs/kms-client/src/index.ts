@@ -2,3 +2,8 @@ export * from './kms-client';
 export * from './kms-client-error';
 export * from './kms-client.config';
 export * from './kms-client.module';
+export * from './key-crn';
+export * from './authorization/kms-authorization';
+export * from './events/kms-event-subscriber';
+export * from './events/processed-events';
+export * from './envelope/envelope-encryption';

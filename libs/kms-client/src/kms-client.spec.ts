@@ -1,7 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ServiceTokenProvider, requestContext } from '@keyward/platform';
-import { KmsClient } from './kms-client';
+import { type KeyRef, KmsClient } from './kms-client';
+import { FakeKmsServer, countingTokens, kpError } from './testing/fake-kms-server';
 import { KmsClientError } from './kms-client-error';
 
 interface Seen {
@@ -120,5 +121,128 @@ describe(KmsClient.name, () => {
     expect(error).toMatchObject({ code: 'INTERNAL_ERR' });
     expect(error.message).not.toContain(API_KEY);
     expect(kms.seen).toHaveLength(0);
+  });
+});
+
+describe(`${KmsClient.name} (registrations, events, batches, other endpoints)`, () => {
+  const fakes: FakeKmsServer[] = [];
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+  });
+
+  async function setUp() {
+    const kms = await FakeKmsServer.start();
+    const other = await FakeKmsServer.start();
+    fakes.push(kms, other);
+    const tokens = countingTokens();
+    const keyId = kms.addKey();
+    other.keys.set(keyId, kms.keys.get(keyId)!);
+    const key: KeyRef = { instanceId: 'inst-1', keyId, sourceCrn: SOURCE_CRN };
+    return { kms, other, tokens, key, client: new KmsClient({ kmsUrl: kms.url, tokens }) };
+  }
+
+  const SOURCE_CRN = 'crn:v1:keyward:public:apprapp:us-south:a/0123456789abcdef0123456789abcdef:5f7e2b10-1111-4222-8333-944445555666::';
+
+  it('sends a call to the KMS the call names, and to the default KMS otherwise', async () => {
+    const { kms, other, key, client } = await setUp();
+    await client.wrap({ ...key, kmsUrl: other.url });
+    await client.wrap(key);
+    expect(other.requestsTo('/actions/wrap')).toHaveLength(1);
+    expect(kms.requestsTo('/actions/wrap')).toHaveLength(1);
+    await expect(client.health(other.url)).resolves.toEqual({ status: 'ok', checks: {} });
+    expect(other.requestsTo('/health')).toHaveLength(1);
+  });
+
+  it('registers with preventKeyDeletion false, the CRN encoded once in the path, as the resource itself', async () => {
+    const { kms, key, client } = await setUp();
+    const registration = await client.register({ ...key, keyRing: 'ring-a' }, { description: 'App Configuration instance', registrationMetadata: 'plan=standard' });
+    expect(registration).toMatchObject({ keyId: key.keyId, resourceCrn: SOURCE_CRN, preventKeyDeletion: false });
+    const sent = kms.requestsTo(`/registrations/${encodeURIComponent(SOURCE_CRN)}`)[0]!;
+    expect(sent.method).toBe('POST');
+    expect(sent.path).toBe(`/api/v2/keys/${key.keyId}/registrations/${encodeURIComponent(SOURCE_CRN)}`);
+    expect(sent.headers['content-type']).toBe('application/vnd.ibm.kms.registration_input+json');
+    expect(sent.headers['authorization']).toBe('Bearer token-1');
+    expect(sent.headers['bluemix-instance']).toBe('inst-1');
+    expect(sent.headers['x-keyward-source-crn']).toBe(SOURCE_CRN);
+    expect(sent.headers['x-kms-key-ring']).toBe('ring-a');
+    expect(sent.body).toEqual({
+      metadata: { collectionType: 'application/vnd.ibm.kms.registration_input+json', collectionTotal: 1 },
+      resources: [{ preventKeyDeletion: false, description: 'App Configuration instance', registrationMetadata: 'plan=standard' }],
+    });
+  });
+
+  it('updates the registered key version with PATCH and never sends preventKeyDeletion there', async () => {
+    const { kms, key, client } = await setUp();
+    await client.register(key);
+    const newVersion = kms.rotate(key.keyId);
+    await expect(client.updateRegistration(key, { keyVersionId: newVersion })).resolves.toMatchObject({ keyVersion: { id: newVersion } });
+    const patch = kms.requests.find((request) => request.method === 'PATCH')!;
+    expect((patch.body as { resources: unknown[] }).resources).toEqual([{ keyVersionId: newVersion }]);
+  });
+
+  it('unregisters (true), reports an unknown registration as false, and throws any other refusal', async () => {
+    const { kms, key, client } = await setUp();
+    await client.register(key);
+    await expect(client.unregister(key)).resolves.toBe(true);
+    await expect(client.unregister(key)).resolves.toBe(false);
+    kms.intercept = (request) => (request.method === 'DELETE' ? kpError(409, 'CONFLICT_ERR', 'busy') : undefined);
+    await expect(client.unregister(key)).rejects.toMatchObject({ code: 'CONFLICT_ERR', status: 409 });
+  });
+
+  it('acknowledges an event with its body, media type and the resource as source, retrying once with a fresh token', async () => {
+    const { kms, tokens, client } = await setUp();
+    let refused = false;
+    kms.intercept = (request) => {
+      if (request.path !== '/api/v2/event_ack' || refused) return undefined;
+      refused = true;
+      return kpError(401, 'UNAUTHORIZED_ERR', 'Unauthorized');
+    };
+    await client.ackEvent({ instanceId: 'inst-1' }, { eventId: 'ev-1', resourceCrn: SOURCE_CRN, keyVersionId: 'v-2' });
+    const acks = kms.requestsTo('/event_ack');
+    expect(acks).toHaveLength(2);
+    expect(acks.map((ack) => ack.headers['authorization'])).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(tokens.issued()).toBe(2);
+    expect(acks[1]!.body).toEqual({ eventId: 'ev-1', resourceCrn: SOURCE_CRN, keyVersionId: 'v-2' });
+    expect(acks[1]!.headers['content-type']).toBe('application/vnd.ibm.kms.event_acknowledge+json');
+    expect(acks[1]!.headers['x-keyward-source-crn']).toBe(SOURCE_CRN);
+    expect(acks[1]!.headers['bluemix-instance']).toBe('inst-1');
+  });
+
+  it('throws the KMS reason code when an acknowledgement is refused (408 after the acknowledgement window)', async () => {
+    const { kms, client } = await setUp();
+    kms.intercept = () => kpError(408, 'EVENT_ACK_TIMEOUT_ERR', 'too late');
+    await expect(client.ackEvent({ instanceId: 'inst-1' }, { eventId: 'ev-1', resourceCrn: SOURCE_CRN, keyVersionId: 'v' })).rejects.toMatchObject({ status: 408, code: 'EVENT_ACK_TIMEOUT_ERR' });
+  });
+
+  it('wraps and unwraps in batches, in request order, with per-item errors', async () => {
+    const { kms, key, client } = await setUp();
+    const deks = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)].map((dek) => dek.toString('base64'));
+    const wrapped = await client.wrapBatch(key, deks.map((plaintext) => ({ plaintext, aad: ['t'] })));
+    expect(kms.requestsTo('/actions/wrap_batch')[0]!.body).toEqual({ items: deks.map((plaintext) => ({ plaintext, aad: ['t'] })) });
+    const ciphertexts = wrapped.map((result) => ('ciphertext' in result ? result.ciphertext : ''));
+    const unwrapped = await client.unwrapBatch(key, [...ciphertexts.map((ciphertext) => ({ ciphertext, aad: ['t'] })), { ciphertext: 'bm90IGEgY2lwaGVydGV4dA==', aad: ['t'] }]);
+    expect(unwrapped.slice(0, 2).map((result) => ('plaintext' in result ? result.plaintext : undefined))).toEqual(deks);
+    expect(unwrapped[2]).toEqual({ error: { code: 'UNPROCESSABLE_CIPHERTEXT_ERR', message: expect.any(String) } });
+  });
+
+  it('cuts a long batch into calls of at most 1,000 items and about 3.5 MB, keeping the order', async () => {
+    const { kms, key, client } = await setUp();
+    const small = Array.from({ length: 2500 }, (_, i) => ({ plaintext: Buffer.alloc(32, i % 256).toString('base64') }));
+    const wrapped = await client.wrapBatch(key, small);
+    expect(kms.requestsTo('/actions/wrap_batch').map((request) => (request.body as { items: unknown[] }).items.length)).toEqual([1000, 1000, 500]);
+    const unwrapped = await client.unwrapBatch(key, wrapped.map((result) => ({ ciphertext: 'ciphertext' in result ? result.ciphertext : '' })));
+    expect(unwrapped.map((result) => ('plaintext' in result ? result.plaintext : undefined))).toEqual(small.map((item) => item.plaintext));
+    // Key Protect's largest DEKs (7,168 bytes): about 9.6 KB of base64 each, so 400 of them need two calls.
+    const large = Array.from({ length: 400 }, () => ({ plaintext: Buffer.alloc(7168, 7).toString('base64') }));
+    await client.wrapBatch(key, large);
+    const sizes = kms.requestsTo('/actions/wrap_batch').slice(3).map((request) => request.rawBody.length);
+    expect(sizes).toHaveLength(2);
+    for (const size of sizes) expect(size).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('rejects an answer that is not what Key Protect sends', async () => {
+    const { kms, key, client } = await setUp();
+    kms.intercept = () => ({ status: 201, body: { resources: [] } });
+    await expect(client.register(key)).rejects.toMatchObject({ code: 'BAD_RPC_RESPONSE_ERR' });
   });
 });
