@@ -5,10 +5,12 @@ import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
 import { CryptoUnitsModule } from './crypto-units/crypto-units.module';
+import { EventsModule } from './events/events.module';
 import { loadKmsConfig } from './config/kms.config';
 import { KmsPrisma } from './database/kms-prisma.service';
 import { KmsCoreModule } from './kms-core.module';
 import { KeysModule } from './keys/keys.module';
+import { RegistrationsModule } from './registrations/registrations.module';
 import { SchedulersModule } from './schedulers/schedulers.module';
 
 /** Starts the KMS: the Key Protect API v2 and /crypto_v1, a client of rpc.hsm.* and rpc.iam.*. */
@@ -27,6 +29,8 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       ]),
       AuditModule,
       KeysModule,
+      RegistrationsModule,
+      EventsModule,
       CryptoUnitsModule,
       ApiDocsModule,
       SchedulersModule,

@@ -20,6 +20,8 @@ export function loadKmsConfig(env: Env) {
     KEYWARD_KMS_AUTO_PURGE_MS: envFields.positiveInt(90 * DAY),
     KEYWARD_KMS_SCHEDULER_INTERVAL_MS: envFields.positiveInt(MINUTE),
     KEYWARD_KMS_AUDIT_FLUSH_MS: envFields.positiveInt(200),
+    KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS: envFields.positiveInt(4 * HOUR),
+    KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS: envFields.positiveInt(500),
   });
   const kms: KmsSettings = {
     iamUrl: own.KEYWARD_IAM_URL,
@@ -33,6 +35,7 @@ export function loadKmsConfig(env: Env) {
     },
     schedulerIntervalMs: own.KEYWARD_KMS_SCHEDULER_INTERVAL_MS,
     auditFlushMs: own.KEYWARD_KMS_AUDIT_FLUSH_MS,
+    events: { ackTimeoutMs: own.KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS, relayIntervalMs: own.KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS },
   };
   return { service, kms };
 }
@@ -57,6 +60,14 @@ export interface KmsSettings {
   windows: KmsWindows;
   schedulerIntervalMs: number;
   auditFlushMs: number;
+  events: KmsEventSettings;
+}
+
+export interface KmsEventSettings {
+  /** A registered service acknowledges an event within this time, or the ack answers 408 (Key Protect: 4 h). */
+  ackTimeoutMs: number;
+  /** How often each replica's relay looks for unpublished outbox rows. */
+  relayIntervalMs: number;
 }
 
 export const KMS_SETTINGS = Symbol('KMS_SETTINGS');

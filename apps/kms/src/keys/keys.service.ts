@@ -4,6 +4,7 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { KmsAccess, type KmsAction } from '../access/kms-access';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
+import { KeyLinks } from '../events/key-links';
 import { HsmClient } from '../hsm/hsm-client';
 import type { KmsInstance } from '../instances/instance.repository';
 import {
@@ -41,6 +42,7 @@ export class KeysService {
     private readonly access: KmsAccess,
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
+    private readonly links: KeyLinks,
   ) {}
 
   /**
@@ -139,7 +141,7 @@ export class KeysService {
 
   async read(caller: AuthenticatedCaller, instance: KmsInstance, id: string, withPayload: boolean) {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.readmetadata');
-    const extra: Record<string, unknown> = {};
+    const extra: Record<string, unknown> = { pendingEventAcks: await this.links.pendingEventAcks(key.id) };
     const state = effectiveState(key, this.clock.now());
     // Only a standard key's material leaves the HSM, only while active, and only for ReaderPlus and above.
     if (withPayload && key.extractable && state === KEY_STATE.active) {
@@ -163,10 +165,11 @@ export class KeysService {
     return collection(KEY_VERSION_TYPE, all.slice(offset, offset + limit), params.totalCount === 'true' ? { totalCount: all.length } : {});
   }
 
-  /** 1, 2 or 3 → 5; the HSM suspends the key first, so a failure there changes nothing. */
-  async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string): Promise<KeyRow> {
+  /** 1, 2 or 3 → 5 unless registrations forbid it; the HSM suspends the key first, so a failure there changes nothing. */
+  async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string, options: { force?: boolean } = {}): Promise<KeyRow> {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.delete');
     if (key.state === KEY_STATE.destroyed) throw new DomainError('KEY_DELETED_ERR');
+    await this.links.assertDeletable(key.id, options.force ?? false);
     await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'suspended' });
     const now = this.clock.now();
     const changed = await this.keys.updateIf(key.id, key.state, {
