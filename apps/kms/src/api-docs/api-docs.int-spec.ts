@@ -26,7 +26,7 @@ describe('the OpenAPI document at /api/docs', () => {
   it('documents only routes the KMS serves', () => {
     const fastify = s.kms.app.getHttpAdapter().getInstance() as FastifyInstance;
     // The key actions share one route (`/actions/:action`); the document lists each action.
-    const servedAs = (path: string) => path.replace('{id}', ':id').replace(/\/actions\/\w+$/, '/actions/:action');
+    const servedAs = (path: string) => path.replace(/\{(\w+)\}/g, ':$1').replace(/\/actions\/\w+$/, '/actions/:action');
     for (const route of KMS_ROUTES) {
       const url = servedAs(route.path);
       expect({ route: `${route.method} ${url}`, served: fastify.hasRoute({ method: route.method.toUpperCase() as 'GET', url }) }).toEqual({ route: `${route.method} ${url}`, served: true });

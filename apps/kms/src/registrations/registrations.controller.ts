@@ -33,32 +33,32 @@ export class RegistrationsController {
     return this.registrations.listForKey(caller, instance, id, query);
   }
 
-  @Post(':id/registrations/:crn')
+  @Post(':id/registrations/:urlEncodedResourceCRN')
   @Authenticated()
   @HttpCode(201)
-  create(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('crn') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
+  create(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('urlEncodedResourceCRN') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.create', keyId: id };
     return this.registrations.create(caller, instance, id, crn, body);
   }
 
-  @Patch(':id/registrations/:crn')
+  @Patch(':id/registrations/:urlEncodedResourceCRN')
   @Authenticated()
-  patch(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('crn') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
+  patch(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('urlEncodedResourceCRN') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.update', keyId: id };
     return this.registrations.update(caller, instance, id, crn, body, 'patch');
   }
 
-  @Put(':id/registrations/:crn')
+  @Put(':id/registrations/:urlEncodedResourceCRN')
   @Authenticated()
-  replace(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('crn') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
+  replace(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('urlEncodedResourceCRN') crn: string, @Body() body: unknown, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.update', keyId: id };
     return this.registrations.update(caller, instance, id, crn, body, 'put');
   }
 
-  @Delete(':id/registrations/:crn')
+  @Delete(':id/registrations/:urlEncodedResourceCRN')
   @Authenticated()
   @HttpCode(204)
-  async remove(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('crn') crn: string, @Req() request: KmsRequest) {
+  async remove(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('urlEncodedResourceCRN') crn: string, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.delete', keyId: id };
     await this.registrations.remove(caller, instance, id, crn);
   }
