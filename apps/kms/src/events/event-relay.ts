@@ -7,6 +7,10 @@ import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { KeyEventsRepository, type OutboxMessage } from './key-events.repository';
 
 const BATCH = 100;
+/** Published outbox rows are kept this long (far beyond JetStream's de-duplication window), then pruned. */
+const KEEP_PUBLISHED_MS = 24 * 60 * 60 * 1000;
+/** Pruning runs every this many passes of a replica. */
+const PRUNE_EVERY = 200;
 
 /**
  * Publishes the outbox on JetStream (`events.kms.key.<type>.v1`, Nats-Msg-Id = the row id, which is
@@ -20,6 +24,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
   private stopped = false;
+  private passes = 0;
 
   constructor(
     private readonly events: KeyEventsRepository,
@@ -55,6 +60,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async drain(): Promise<number> {
+    if (++this.passes % PRUNE_EVERY === 0) await this.events.prunePublished(new Date(this.clock.now().getTime() - KEEP_PUBLISHED_MS));
     let total = 0;
     while (!this.stopped) {
       const published = await this.events.relayBatch(BATCH, (messages) => this.publish(messages), () => this.clock.now());

@@ -97,4 +97,10 @@ export class KeyEventsRepository {
       return ordered.length;
     });
   }
+
+  /** Drops outbox rows published before `before` (the event log itself is kept for acknowledgements and `sync`). */
+  async prunePublished(before: Date): Promise<number> {
+    const { count } = await this.prisma.keyEventOutbox.deleteMany({ where: { publishedAt: { lt: before } } });
+    return count;
+  }
 }
