@@ -6,6 +6,7 @@ import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuditModule } from './audit/audit.module';
 import { Clock } from './common/clock';
 import { CryptoUnitsModule } from './crypto-units/crypto-units.module';
+import { EventsModule } from './events/events.module';
 import { loadKmsConfig } from './config/kms.config';
 import { KmsPrisma } from './database/kms-prisma.service';
 import { KmsCoreModule } from './kms-core.module';
@@ -15,6 +16,7 @@ import { listenPrivately } from './instance-policies/private-endpoint';
 import { KeyRingsModule } from './key-rings/key-rings.module';
 import { KeysModule } from './keys/keys.module';
 import { KeyPoliciesModule } from './policies/key-policies.module';
+import { RegistrationsModule } from './registrations/registrations.module';
 import { SchedulersModule } from './schedulers/schedulers.module';
 
 /** Starts the KMS: the Key Protect API v2 and /crypto_v1, a client of rpc.hsm.* and rpc.iam.*. */
@@ -40,6 +42,8 @@ export async function startKms(env: Env, options: { logger?: Logger; clock?: Clo
       KeysModule,
       KeyRingsModule,
       AliasesModule,
+      RegistrationsModule,
+      EventsModule,
       CryptoUnitsModule,
       ApiDocsModule,
       SchedulersModule,

@@ -2,6 +2,8 @@
  * The Key Protect–compatible OpenAPI document of the KMS (served at GET /api/docs). Checked in as code
  * so it is built from one route table that a test compares with the routes the app really serves.
  */
+import { REGISTRATION_EVENT_PARAMETERS, REGISTRATION_EVENT_ROUTES, REGISTRATION_EVENT_SCHEMAS } from './registrations-events.openapi';
+
 type Op = {
   method: 'get' | 'post' | 'put' | 'delete' | 'head' | 'patch';
   path: string;
@@ -10,9 +12,9 @@ type Op = {
   action?: string;
   body?: string;
   ok: Record<string, string>;
-  errors: string[];
-  query?: string[];
-  headers?: string[];
+  errors: readonly string[];
+  query?: readonly string[];
+  headers?: readonly string[];
 };
 
 const KEY_ERRORS = ['400', '401', '404', '409', '422'];
@@ -56,6 +58,7 @@ export const KMS_ROUTES: Op[] = [
   { method: 'post', path: '/crypto_v1/instances/{id}/unseal', id: 'unsealDomain', summary: 'Submit one part (encrypted to the ceremony key); progress per HSM replica', action: 'hs-crypto.domain.unseal', body: 'PartRequest', ok: { '200': 'ReplicaProgress' }, errors: ['400', '401', '409'] },
   { method: 'post', path: '/crypto_v1/instances/{id}/seal', id: 'sealDomain', summary: 'Seal the domain on every replica', action: 'hs-crypto.domain.seal', ok: { '200': 'ReplicaProgress' }, errors: ['401'] },
   { method: 'post', path: '/crypto_v1/instances/{id}/rotate-master-key', id: 'rotateMasterKey', summary: 'Submit one part of a rotation ceremony', action: 'hs-crypto.domain.rotate-master-key', body: 'PartRequest', ok: { '200': 'ReplicaProgress' }, errors: ['400', '401', '409'] },
+  ...REGISTRATION_EVENT_ROUTES,
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -100,13 +103,14 @@ const PARAMETERS: Record<string, object> = {
     description: 'create: the ring of the new key (default `default`); any other key call: the key must be in this ring (404 KEY_NOT_FOUND_ERR, or KEY_RING_NOT_FOUND_ERR for an unknown ring); lists and HEAD: only this ring',
     schema: { type: 'string' },
   },
+  ...REGISTRATION_EVENT_PARAMETERS,
 };
 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of KMS_ROUTES) {
     const parameters: object[] = [];
-    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) parameters.push(PATH_PARAMETERS[name as string] as object);
+    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) parameters.push(PATH_PARAMETERS[name as string] ?? { name, in: 'path', required: true, schema: str });
     if (op.path.startsWith('/api/v2/')) {
       parameters.push({ name: 'Bluemix-Instance', in: 'header', required: true, description: 'the instance GUID (400 BAD_HEADER_ERR without it)', schema: { type: 'string', format: 'uuid' } });
       parameters.push({ name: 'Correlation-Id', in: 'header', description: 'echoed as correlation-id', schema: str });
@@ -158,6 +162,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             deletionDate: { type: 'string', format: 'date-time' }, deletedBy: str, restoreExpirationDate: { type: 'string', format: 'date-time' },
             restoreAllowed: { type: 'boolean' }, purgeAllowed: { type: 'boolean' }, purgeAllowedFrom: { type: 'string', format: 'date-time' },
             purgeScheduledOn: { type: 'string', format: 'date-time' }, payload: b64,
+            pendingEventAcks: { type: 'array', description: 'GET /keys/{id} and /metadata: events registered services have not acknowledged yet', items: ref('PendingEventAck') },
           },
         },
         KeyCollection: collection('Key'),
@@ -254,6 +259,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         CeremonyInitResponse: { type: 'object', properties: { domainId: str, ceremonyPublicKey: str, threshold: { type: 'integer' }, generation: { type: 'integer' }, parts: { type: 'array', items: { type: 'object', properties: { name: str, encryptedPart: b64 } } } } },
         PartRequest: { type: 'object', required: ['encryptedPart'], properties: { encryptedPart: { ...b64, description: 'hybrid ciphertext to the ceremony public key (docs/HSM.md)' } } },
         ReplicaProgress: { type: 'object', properties: { replicas: { type: 'array', items: { type: 'object', properties: { replicaId: str, state: str, threshold: { type: 'integer' }, submitted: { type: 'integer' }, generation: { type: 'integer' } } } } } },
+        ...REGISTRATION_EVENT_SCHEMAS,
         ErrorCollection: {
           type: 'object',
           properties: {

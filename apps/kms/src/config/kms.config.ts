@@ -24,6 +24,8 @@ export function loadKmsConfig(env: Env) {
     KEYWARD_KMS_AUDIT_FLUSH_MS: envFields.positiveInt(200),
     KEYWARD_KMS_DUAL_AUTH_EXPIRY_MS: envFields.positiveInt(7 * DAY),
     KEYWARD_KMS_PRIVATE_PORT: envFields.port(KMS_PRIVATE_PORT),
+    KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS: envFields.positiveInt(4 * HOUR),
+    KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS: envFields.positiveInt(500),
   });
   const kms: KmsSettings = {
     iamUrl: own.KEYWARD_IAM_URL,
@@ -39,6 +41,7 @@ export function loadKmsConfig(env: Env) {
     privatePort: own.KEYWARD_KMS_PRIVATE_PORT,
     schedulerIntervalMs: own.KEYWARD_KMS_SCHEDULER_INTERVAL_MS,
     auditFlushMs: own.KEYWARD_KMS_AUDIT_FLUSH_MS,
+    events: { ackTimeoutMs: own.KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS, relayIntervalMs: own.KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS },
   };
   return { service, kms };
 }
@@ -67,6 +70,14 @@ export interface KmsSettings {
   privatePort: number;
   schedulerIntervalMs: number;
   auditFlushMs: number;
+  events: KmsEventSettings;
+}
+
+export interface KmsEventSettings {
+  /** A registered service acknowledges an event within this time, or the ack answers 408 (Key Protect: 4 h). */
+  ackTimeoutMs: number;
+  /** How often each replica's relay looks for unpublished outbox rows. */
+  relayIntervalMs: number;
 }
 
 export const KMS_SETTINGS = Symbol('KMS_SETTINGS');

@@ -78,9 +78,10 @@ export class KeysController {
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Req() request: KmsRequest,
+    @Query('force') force: string | undefined,
   ) {
     request.kmsAudit = { action: 'delete', keyId: id };
-    const key = await this.keys.delete(caller, instance, id);
+    const key = await this.keys.delete(caller, instance, id, { force: force === 'true' });
     if (!wantsRepresentation(prefer) || wantsMinimal(prefer)) return void reply.status(204);
     void reply.status(200);
     return this.keys.envelope(key, instance);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { KmsPrisma } from '../database/kms-prisma.service';
+import { KeyEventOutbox, type KmsTx, currentVersionId, stateChangeEvent } from '../events/key-event-outbox';
 import type { Prisma } from '../generated/prisma/client';
 
 /** A key with its versions, policies, pending deletion authorization and (when read through this repository) its aliases, oldest first. */
@@ -27,10 +28,17 @@ const WITH_VERSIONS = {
   deletionAuthorization: true,
 } satisfies Prisma.KeyInclude;
 
-/** Key metadata and versions (never key material). */
+/**
+ * Key metadata and versions (never key material). Every state change (updateIf, addVersion, remove)
+ * writes its lifecycle event to the outbox in the same transaction, so no path can change a key
+ * without consumers hearing of it (DESIGN.md "Events to consumers").
+ */
 @Injectable()
 export class KeysRepository {
-  constructor(private readonly prisma: KmsPrisma) {}
+  constructor(
+    private readonly prisma: KmsPrisma,
+    private readonly events: KeyEventOutbox,
+  ) {}
 
   /** Inserts the key and its first version; `alsoInTransaction` (ring, aliases) commits or fails with them. */
   async create(
@@ -58,16 +66,28 @@ export class KeysRepository {
    * both win). Returns undefined when another request changed it first.
    */
   async updateIf(id: string, fromState: number, changes: KeyChanges): Promise<KeyRow | undefined> {
-    const { count } = await this.prisma.key.updateMany({ where: { id, state: fromState }, data: changes as Prisma.KeyUpdateManyMutationInput });
-    if (count === 0) return undefined;
-    return (await this.prisma.key.findUnique({ where: { id }, include: WITH_VERSIONS })) ?? undefined;
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.key.updateMany({ where: { id, state: fromState }, data: changes as Prisma.KeyUpdateManyMutationInput });
+      if (count === 0) return undefined;
+      const key = await tx.key.findUnique({ where: { id }, include: WITH_VERSIONS });
+      if (!key) return undefined;
+      const type = stateChangeEvent(fromState, key.state);
+      if (type) await this.events.record(tx, type, key, currentVersionId(key));
+      return key;
+    });
   }
 
   async addVersion(id: string, version: number, at: Date): Promise<KeyRow> {
-    return this.prisma.key.update({
-      where: { id },
-      data: { currentVersion: version, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
-      include: WITH_VERSIONS,
+    return this.prisma.$transaction(async (tx) => {
+      await lockKey(tx, id);
+      const before = await tx.key.findUniqueOrThrow({ where: { id }, include: WITH_VERSIONS });
+      const key = await tx.key.update({
+        where: { id },
+        data: { currentVersion: version, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
+        include: WITH_VERSIONS,
+      });
+      await this.events.record(tx, 'rotated', key, currentVersionId(before));
+      return key;
     });
   }
 
@@ -98,8 +118,16 @@ export class KeysRepository {
     });
   }
 
+  /** Purge: the `purged` event (with the registrations it ends), then the registrations and the key. */
   async remove(id: string): Promise<void> {
-    await this.prisma.key.deleteMany({ where: { id } });
+    await this.prisma.$transaction(async (tx) => {
+      await lockKey(tx, id);
+      const key = await tx.key.findUnique({ where: { id }, include: WITH_VERSIONS });
+      if (!key) return;
+      await this.events.record(tx, 'purged', key, currentVersionId(key));
+      await tx.registration.deleteMany({ where: { keyId: id } });
+      await tx.key.deleteMany({ where: { id } });
+    });
   }
 
   /** Active keys past their expiration date (scheduler), locked so replicas split the work. */
@@ -130,4 +158,9 @@ export class KeysRepository {
       { timeout: 120_000 },
     );
   }
+}
+
+/** Serializes concurrent changes of one key (two purges must not both report one). */
+async function lockKey(tx: KmsTx, id: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM keys WHERE id = ${id} FOR UPDATE`;
 }

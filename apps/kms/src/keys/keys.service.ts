@@ -4,6 +4,7 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { KmsAccess, type KmsAction } from '../access/kms-access';
 import { Clock } from '../common/clock';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
+import { KeyLinks } from '../events/key-links';
 import { HsmClient } from '../hsm/hsm-client';
 import { secureImportFields } from '../import-tokens/import-token-input';
 import { ImportTokensService } from '../import-tokens/import-tokens.service';
@@ -51,6 +52,7 @@ export class KeysService {
     private readonly importTokens: ImportTokensService,
     private readonly dualAuth: DualAuthGate,
     private readonly placement: KeyPlacement,
+    private readonly links: KeyLinks,
   ) {}
 
   /**
@@ -160,7 +162,7 @@ export class KeysService {
 
   async read(caller: AuthenticatedCaller, instance: KmsInstance, id: string, withPayload: boolean) {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.readmetadata');
-    const extra: Record<string, unknown> = {};
+    const extra: Record<string, unknown> = { pendingEventAcks: await this.links.pendingEventAcks(key.id) };
     const state = effectiveState(key, this.clock.now());
     // Only a standard key's material leaves the HSM, only while active, and only for ReaderPlus and above.
     if (withPayload && key.extractable && state === KEY_STATE.active) {
@@ -184,11 +186,12 @@ export class KeysService {
     return collection(KEY_VERSION_TYPE, all.slice(offset, offset + limit), params.totalCount === 'true' ? { totalCount: all.length } : {});
   }
 
-  /** 1, 2 or 3 → 5; the HSM suspends the key first, so a failure there changes nothing. */
-  async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string): Promise<KeyRow> {
+  /** 1, 2 or 3 → 5 unless registrations forbid it; the HSM suspends the key first, so a failure there changes nothing. */
+  async delete(caller: AuthenticatedCaller, instance: KmsInstance, id: string, options: { force?: boolean } = {}): Promise<KeyRow> {
     const key = await this.authorizedKey(caller, instance, id, 'secrets.delete');
     if (key.state === KEY_STATE.destroyed) throw new DomainError('KEY_DELETED_ERR');
     this.dualAuth.requireForDelete(caller, instance, key);
+    await this.links.assertDeletable(key.id, options.force ?? false);
     await this.hsm.op(key.hsmDomainId, 'key.set-state', { keyId: key.id, state: 'suspended' });
     const now = this.clock.now();
     const changed = await this.keys.updateIf(key.id, key.state, {

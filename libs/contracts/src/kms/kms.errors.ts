@@ -27,11 +27,19 @@ export const KMS_ERRORS = defineErrors({
   KEY_RING_NOT_FOUND_ERR: { status: 404, message: 'Key ring does not exist' },
   /** DELETE /keys/{id}/aliases/{alias} for an alias the key does not have. */
   KEY_ALIAS_NOT_FOUND_ERR: { status: 404, message: 'The key has no such alias' },
+  /** Keyward's own (KEY-PROTECT-API.md §5 names no code): no registration of this resource with this key. */
+  REGISTRATION_NOT_FOUND_ERR: { status: 404, message: 'Registration does not exist' },
+  /** Keyward's own: `event_ack` for an event the KMS never sent to this resource. */
+  EVENT_NOT_FOUND_ERR: { status: 404, message: 'Event does not exist for this resource' },
+  /** Keyward's own: the acknowledgement came after the window (KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS, 4 h). */
+  EVENT_ACK_TIMEOUT_ERR: { status: 408, message: 'The event was not acknowledged in time' },
   KEY_ACTION_INVALID_STATE_ERR: { status: 409, message: 'Key is not in a state that allows this action' },
   AUTHORIZATIONS_NOT_MET: { status: 409, message: 'Prior authorizations are required for this action' },
   NOT_DUAL_AUTH_ERR: { status: 409, message: 'The key is not protected by dual authorization' },
   PROTECTED_RESOURCE_ERR: { status: 409, message: 'The key is protected by a registration that prevents deletion' },
   PREV_KEY_DEL_ERR: { status: 409, message: 'The key has a registration that prevents its deletion' },
+  /** Keyward's own: POST of a registration that exists (PUT replaces, PATCH updates). */
+  REGISTRATION_EXISTS_ERR: { status: 409, message: 'The resource is already registered with this key' },
   KEY_ROTATION_NOT_PERMITTED: { status: 409, message: 'The key was rotated within the last hour' },
   REQ_TOO_EARLY_ERR: { status: 409, message: 'The key was changed less than 30 seconds ago: retry later' },
   IMPORT_TOKEN_EXPIRED_ERR: { status: 409, message: 'The import token has expired or has no retrievals left' },

@@ -58,6 +58,9 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => acceptOrCreateRequestId(request.headers[HEADERS.requestId]),
     bodyLimit: 1024 * 1024,
+    // Path parameters may be URL-encoded CRNs (Key Protect registrations encode them, sometimes twice):
+    // Fastify's default of 100 characters would answer 414.
+    routerOptions: { maxParamLength: 2048 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: new PinoNestLogger(logger),
