@@ -3,6 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DomainError, HEADERS } from '@keyward/contracts';
+import { httpErrorOf } from '@keyward/platform';
 import type { KmsRequest } from '../access/kms-request';
 import { AuditWriter } from '../audit/audit.writer';
 import { Clock } from './clock';
@@ -53,7 +54,8 @@ export class KmsHttp implements OnModuleInit {
           action: kmsRequest.kmsAudit?.action?.slice(0, 40) ?? `${request.method} ${request.routeOptions?.url ?? 'unmatched'}`,
           outcome: reply.statusCode < 400 ? 'success' : 'failure',
           status: reply.statusCode,
-          errorCode: null,
+          // The code the caller read in the error envelope (never its message: it may quote input).
+          errorCode: reply.statusCode >= 400 ? (httpErrorOf(request)?.code ?? null) : null,
           iamId: caller?.principal.iamId ?? null,
           sourceCrn: caller && typeof sourceCrn === 'string' ? sourceCrn.slice(0, 512) : null,
           correlationId: String(reply.getHeader(HEADERS.correlationId) ?? '') || null,

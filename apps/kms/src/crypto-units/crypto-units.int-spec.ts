@@ -1,5 +1,7 @@
 import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { expectEventually } from '@keyward/testing';
+import { AuditWriter } from '../audit/audit.writer';
+import { KmsPrisma } from '../database/kms-prisma.service';
 import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 
 const PART_AAD = Buffer.from('keyward.ceremony-part.v1');
@@ -89,10 +91,23 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     expect(meta.status).toBe(200);
     expect(meta.body.resources[0]).toMatchObject({ state: 1, deleted: false });
 
-    // Nothing the KMS logged or audited carries a part.
+    // Each refusal is audited with its reason code; nothing the KMS logged or audited carries a part.
+    await s.kms.app.get(AuditWriter).flush();
+    const prisma = s.kms.app.get(KmsPrisma);
+    const sealedRows = await prisma.auditRecord.findMany({ where: { instanceGuid: hpcs.guid, errorCode: 'DOMAIN_SEALED_ERR' }, orderBy: { id: 'asc' } });
+    expect(sealedRows.map((row) => [row.action, row.status, row.outcome])).toEqual([
+      ['create', 409, 'failure'],
+      ['unwrap', 409, 'failure'],
+      ['disable', 409, 'failure'],
+      ['delete', 409, 'failure'],
+    ]);
+    const audited = JSON.stringify(await prisma.auditRecord.findMany({ where: { instanceGuid: hpcs.guid } }), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    expect(audited).toContain('domain.unseal'); // the search is not blind
     for (const { raw, forHsm } of reencrypted) {
       expect(s.logs.text()).not.toContain(raw.toString('base64'));
       expect(s.logs.text()).not.toContain(forHsm);
+      expect(audited).not.toContain(raw.toString('base64'));
+      expect(audited).not.toContain(forHsm);
     }
   }, 120_000);
 

@@ -385,6 +385,29 @@ describe('KMS keys API (Key Protect v2)', () => {
         }
       }
     });
+
+    it('records the reason code of a failed call (from the mapped error), never a token or a DEK', async () => {
+      const dek = randomBytes(32).toString('base64');
+      const unknownKey = '22222222-2222-4222-8222-222222222222';
+      expect(reason(await kp('POST', `/keys/${unknownKey}/actions/wrap`, { plaintext: dek }, { 'correlation-id': 'audit-fail-404' }))).toBe('KEY_NOT_FOUND_ERR');
+      expect(reason(await kp('POST', '/keys', '{not json', { 'correlation-id': 'audit-fail-body' }))).toBe('BAD_BODY_ERR');
+      expect(reason(await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-fail-401' }, `${s.admin}x`))).toBe('UNAUTHORIZED_ERR');
+      expect((await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-ok' })).status).toBe(200);
+      await s.kms.app.get(AuditWriterRef).flush();
+      const prisma = s.kms.app.get(KmsPrisma);
+      const rows = await prisma.auditRecord.findMany({ where: { correlationId: { in: ['audit-fail-404', 'audit-fail-body', 'audit-fail-401', 'audit-ok'] } } });
+      const byCorrelation = Object.fromEntries(rows.map((row) => [row.correlationId, row]));
+      expect(byCorrelation).toEqual({
+        'audit-fail-404': expect.objectContaining({ action: 'wrap', keyId: unknownKey, outcome: 'failure', status: 404, errorCode: 'KEY_NOT_FOUND_ERR', instanceGuid: instance.guid }),
+        'audit-fail-body': expect.objectContaining({ outcome: 'failure', status: 400, errorCode: 'BAD_BODY_ERR' }),
+        'audit-fail-401': expect.objectContaining({ outcome: 'failure', status: 401, errorCode: 'UNAUTHORIZED_ERR', iamId: null }),
+        'audit-ok': expect.objectContaining({ action: 'list', outcome: 'success', status: 200, errorCode: null }),
+      });
+      const dump = JSON.stringify(await prisma.$queryRawUnsafe<unknown[]>('SELECT * FROM audit_records'), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      expect(dump).toContain('KEY_NOT_FOUND_ERR'); // the search is not blind
+      const signature = s.admin.split('.')[2] as string;
+      for (const secret of [dek, Buffer.from(dek, 'base64').toString('hex'), s.admin, signature]) expect(dump).not.toContain(secret);
+    });
   });
 });
 
