@@ -120,6 +120,47 @@ describe('KMS keys API (Key Protect v2)', () => {
       expect(reason(await kp('GET', '/keys?state=9'))).toBe('INVALID_QUERY_PARAM_ERR');
     });
 
+    it('lists with Key Protect’s sort lists, search options (Go’s trailing comma too) and filter; repeated parameters are 400, never 5xx', async () => {
+      const ids: string[] = [];
+      const created: Date[] = [];
+      for (const name of ['lq-alpha', 'lq-beta', 'lq-gamma']) {
+        s.clock.advance(SECOND);
+        created.push(s.clock.now());
+        ids.push((await createRoot({ name }))['id'] as string);
+      }
+      const [alpha, beta, gamma] = ids as [string, string, string];
+      const listed = async (query: string) => {
+        const response = await kp('GET', `/keys?${query}`);
+        expect({ query, status: response.status }).toEqual({ query, status: 200 });
+        return (response.body.resources as { id: string }[]).map((k) => k.id).filter((id) => ids.includes(id));
+      };
+      expect(await listed('search=lq-&sort=-creationDate')).toEqual([gamma, beta, alpha]);
+      expect(await listed('search=LQ-&sort=state,-creationDate,id')).toEqual([gamma, beta, alpha]);
+      expect(await listed('search=lq-&sort=imported,-lastRotateDate,deletionDate,expirationDate,extractable,lastUpdateDate,creationDate')).toEqual([alpha, beta, gamma]);
+      // The Go client's GetKeySearchQuery(&"lq-beta", WithExactMatch(), AddKeyNameScope()), sent with its trailing comma.
+      expect(await listed(`search=${encodeURIComponent('name:exact:lq-beta,')}`)).toEqual([beta]);
+      expect(await listed(`search=${encodeURIComponent('exact:lq-bet')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('not:lq-')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('not:exact:lq-beta')}`)).toEqual([alpha, gamma]);
+      expect(await listed(`search=${encodeURIComponent('escape:not:lq')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('alias:lq-beta')}`)).toEqual([]); // no aliases before part 2
+      expect(await listed(`search=${beta.slice(0, 8)}`)).toEqual([beta]);
+      // The Go client's FilterQueryBuilder: ` creationDate=gte:"…"lt:"…" state=1`.
+      const range = ` creationDate=gte:"${created[1]!.toISOString()}"lt:"${created[2]!.toISOString()}" state=1,2`;
+      expect(await listed(`search=lq-&filter=${encodeURIComponent(range)}`)).toEqual([beta]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent('expirationDate=none extractable=false')}`)).toEqual([alpha, beta, gamma]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent(`creationDate="${created[0]!.toISOString()}"`)}`)).toEqual([alpha]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent('state=5')}`)).toEqual([]);
+      expect(await listed('search=lq-&state=1&state=5')).toEqual([alpha, beta, gamma]);
+      for (const query of ['sort=id&sort=name', 'search=a&search=b', 'limit=1&limit=2', 'sort=bogus', 'sort=id,', 'filter=creationDate%3Dyesterday', 'filter=owner%3Dme', 'filter=state']) {
+        const refused = await kp('GET', `/keys?${query}`);
+        expect({ query, status: refused.status, code: reason(refused) }).toEqual({ query, status: 400, code: 'INVALID_QUERY_PARAM_ERR' });
+      }
+      const head = await kp('HEAD', '/keys?state=1&state=5&extractable=false');
+      expect(head.status).toBe(200);
+      expect(Number(head.headers.get('key-total'))).toBeGreaterThanOrEqual(3);
+    });
+
     it('refuses bad create bodies with the documented 4xx codes', async () => {
       const cases: [unknown, number, string][] = [
         ['{not json', 400, 'BAD_BODY_ERR'],
@@ -234,6 +275,18 @@ describe('KMS keys API (Key Protect v2)', () => {
       expect(without.status).toBe(400);
       expect(reason(without)).toBe('KEY_PAYLOAD_REQ_ERR');
       expect((await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(32).toString('base64') })).status).toBe(204);
+    });
+
+    it('an imported 128-bit key rotates to 256-bit material (as the official Node test does); old ciphertexts still unwrap', async () => {
+      const key = await createRoot({ payload: randomBytes(16).toString('base64') });
+      const old = (await kp('POST', `/keys/${key['id']}/actions/wrap`, {})).body;
+      const badSize = await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(20).toString('base64') });
+      expect({ status: badSize.status, code: reason(badSize) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      expect((await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(32).toString('base64') })).status).toBe(204);
+      const meta = (await kp('GET', `/keys/${key['id']}/metadata`)).body.resources[0];
+      expect(meta).toMatchObject({ algorithmBitSize: 256, algorithmMetadata: { bitLength: '256' } });
+      const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: old.ciphertext });
+      expect(unwrapped.body).toMatchObject({ plaintext: old.plaintext, rewrappedKeyVersion: { id: meta.keyVersion.id } });
     });
   });
 

@@ -2,19 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import type { Prisma } from '../generated/prisma/client';
+import type { DateCondition, KeyListQuery, KeySearch } from './key-list-query';
 
 export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true } }>;
 export type KeyChanges = Prisma.KeyUpdateInput;
-
-export interface KeyListQuery {
-  instanceGuid: string;
-  states: number[];
-  extractable?: boolean;
-  search?: string;
-  limit: number;
-  offset: number;
-  sort: { field: 'name' | 'creationDate' | 'state' | 'id' | 'lastUpdateDate' | 'expirationDate'; direction: 'asc' | 'desc' };
-}
 
 const WITH_VERSIONS = { versions: { orderBy: { version: 'desc' } } } as const;
 
@@ -44,10 +35,11 @@ export class KeysRepository {
     return (await this.prisma.key.findUnique({ where: { id }, include: WITH_VERSIONS })) ?? undefined;
   }
 
-  async addVersion(id: string, version: number, at: Date): Promise<KeyRow> {
+  /** A new current version; `bits` is its size (an imported key may be rotated to another size). */
+  async addVersion(id: string, version: number, at: Date, bits: number): Promise<KeyRow> {
     return this.prisma.key.update({
       where: { id },
-      data: { currentVersion: version, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
+      data: { currentVersion: version, bits, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
       include: WITH_VERSIONS,
     });
   }
@@ -57,13 +49,13 @@ export class KeysRepository {
       instanceGuid: query.instanceGuid,
       state: { in: query.states },
       ...(query.extractable === undefined ? {} : { extractable: query.extractable }),
-      ...(query.search ? { OR: [{ name: { contains: query.search, mode: 'insensitive' } }, { id: { startsWith: query.search.toLowerCase() } }] } : {}),
+      AND: [...(query.search ? [searchWhere(query.search)] : []), ...query.dates.map(({ field, condition }) => ({ [field]: dateWhere(condition) }))],
     };
     const [rows, total] = await this.prisma.$transaction([
       this.prisma.key.findMany({
         where,
         include: WITH_VERSIONS,
-        orderBy: [{ [query.sort.field]: query.sort.direction }, { id: 'asc' }],
+        orderBy: [...query.sort.map(({ field, direction }) => ({ [field]: direction })), { id: 'asc' }],
         skip: query.offset,
         take: query.limit,
       }),
@@ -107,5 +99,28 @@ export class KeysRepository {
       },
       { timeout: 120_000 },
     );
+  }
+}
+
+/** Key Protect's search (key-list-query.ts): names, and ids unless scoped; aliases come with part 2, so `alias:` alone matches nothing. */
+function searchWhere(search: KeySearch): Prisma.KeyWhereInput {
+  const term = search.term;
+  const matches: Prisma.KeyWhereInput[] = [];
+  if (search.scopes.name) matches.push({ name: search.exact ? { equals: term } : { contains: term, mode: 'insensitive' } });
+  if (search.scopes.id) matches.push({ id: search.exact ? { equals: term.toLowerCase() } : { startsWith: term.toLowerCase() } });
+  // Nothing to match in (`alias:` alone): spelled out, since Prisma does not read an empty OR as false.
+  const none: Prisma.KeyWhereInput = { id: { in: [] } };
+  if (matches.length === 0) return search.not ? {} : none;
+  return search.not ? { NOT: { OR: matches } } : { OR: matches };
+}
+
+function dateWhere(condition: DateCondition): Prisma.DateTimeNullableFilter<'Key'> {
+  switch (condition.op) {
+    case 'none':
+      return { equals: null };
+    case 'eq':
+      return { equals: condition.at };
+    default:
+      return { [condition.op]: condition.at };
   }
 }
