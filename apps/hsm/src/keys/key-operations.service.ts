@@ -149,10 +149,11 @@ export class KeyOperations {
   }
 
   async rewrap(domainId: string, request: UnwrapRequest) {
-    const { plaintext, key, latest } = await this.open(domainId, request);
+    const { plaintext, version, key, latest } = await this.open(domainId, request);
     try {
       const material = await this.material(domainId, key.id, latest);
-      return { ciphertext: wrapDek({ key: material, keyId: key.id, version: latest, plaintext, aad: request.aad ?? [] }), keyVersion: latest };
+      const ciphertext = wrapDek({ key: material, keyId: key.id, version: latest, plaintext, aad: request.aad ?? [] });
+      return { ciphertext, keyVersion: latest, unwrappedVersion: version };
     } finally {
       zeroize(plaintext);
     }

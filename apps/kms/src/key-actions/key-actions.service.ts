@@ -87,8 +87,12 @@ export class KeyActionsService {
     const aad = aadField(input);
     const key = await this.usableKey(caller, instance, id, 'secrets.rewrap', [KEY_STATE.active, KEY_STATE.deactivated]);
     const result = await this.hsm.op(key.hsmDomainId, 'rewrap', { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) });
-    const latest = this.versionRef(key, result.keyVersion);
-    return { ciphertext: result.ciphertext, keyVersion: latest, rewrappedKeyVersion: latest };
+    // As Key Protect: `keyVersion` is the version the given ciphertext was made with, `rewrappedKeyVersion` the new one's.
+    return {
+      ciphertext: result.ciphertext,
+      keyVersion: this.versionRef(key, result.unwrappedVersion ?? result.keyVersion),
+      rewrappedKeyVersion: this.versionRef(key, result.keyVersion),
+    };
   }
 
   /**

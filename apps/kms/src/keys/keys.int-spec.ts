@@ -262,7 +262,10 @@ describe('KMS keys API (Key Protect v2)', () => {
       const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: old.ciphertext });
       expect(unwrapped.body).toMatchObject({ plaintext: dek, keyVersion: { id: first!.id }, rewrappedKeyVersion: { id: newest!.id }, ciphertext: expect.any(String) });
       const rewrapped = await kp('POST', `/keys/${key['id']}/actions/rewrap`, { ciphertext: old.ciphertext });
-      expect(rewrapped.body).toMatchObject({ keyVersion: { id: newest!.id }, rewrappedKeyVersion: { id: newest!.id } });
+      // Key Protect's rewrap: keyVersion is the given ciphertext's version, rewrappedKeyVersion the new one's.
+      expect(rewrapped.body).toMatchObject({ keyVersion: { id: first!.id }, rewrappedKeyVersion: { id: newest!.id } });
+      const rewrappedAgain = await kp('POST', `/keys/${key['id']}/actions/rewrap`, { ciphertext: rewrapped.body.ciphertext });
+      expect(rewrappedAgain.body).toMatchObject({ keyVersion: { id: newest!.id }, rewrappedKeyVersion: { id: newest!.id } });
       expect((await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: rewrapped.body.ciphertext })).body.plaintext).toBe(dek);
 
       s.clock.advance(3600 * SECOND);
