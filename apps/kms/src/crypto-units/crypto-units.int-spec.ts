@@ -119,6 +119,45 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     expect(response.status).toBe(401);
   });
 
+  it('lets a Reader read the domain status but run no ceremony step (Managers only)', async () => {
+    const created = await call(s.iamUrl, s.admin, 'POST', '/v2/resource_instances', { name: 'appconfig-reader', service: 'apprapp', plan: 'standard', target: 'us-south' });
+    expect(created.status).toBe(201);
+    const appConfig = created.body as { guid: string; crn: string };
+    const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+      type: 'authorization',
+      subject: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'apprapp' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: appConfig.guid },
+        ],
+      },
+      resource: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'hs-crypto' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: hpcs.guid },
+        ],
+      },
+      control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }] } },
+    });
+    expect(policy.status).toBe(201);
+    const reader = await tokenFor(s.iamUrl, s.suite.serviceApiKeys['KEYWARD_SERVICE_APIKEY_APPRAPP'] as string);
+    const asReader = (method: string, path: string, body?: unknown) =>
+      call(s.kms.url, reader, method, `/crypto_v1/instances/${hpcs.guid}${path}`, body, { 'x-keyward-source-crn': appConfig.crn });
+    await expectEventually(async () => expect((await asReader('GET', '')).status).toBe(200));
+    const steps: [string, unknown][] = [
+      ['/ceremony/init', { threshold: 1, custodians: [{ name: 'c', publicKey: custodians[0]!.publicKey }] }],
+      ['/unseal', { encryptedPart: 'AAAA' }],
+      ['/rotate-master-key', { encryptedPart: 'AAAA' }],
+      ['/seal', undefined],
+    ];
+    for (const [path, body] of steps) {
+      const refused = await asReader('POST', path, body);
+      expect({ path, status: refused.status, code: reason(refused) }).toEqual({ path, status: 401, code: 'UNAUTHORIZED_ERR' });
+    }
+  });
+
   it('a Key Protect instance on an HPCS domain (seed 003) needs a kms → hs-crypto Reader authorization', async () => {
     const kp = await s.instance('kms', { hpcs_instance_crn: hpcs.crn });
     const refused = await keys(kp.guid, 'GET', '/keys');
