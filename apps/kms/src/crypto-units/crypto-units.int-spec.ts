@@ -2,7 +2,8 @@ import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, priva
 import { expectEventually } from '@keyward/testing';
 import { AuditWriter } from '../audit/audit.writer';
 import { KmsPrisma } from '../database/kms-prisma.service';
-import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
+import { LifecycleScheduler } from '../schedulers/lifecycle.scheduler';
+import { type KmsSuite, TEST_WINDOWS, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 
 const PART_AAD = Buffer.from('keyward.ceremony-part.v1');
 
@@ -30,6 +31,7 @@ function hybridEncrypt(publicKey: string, plaintext: Buffer): string {
 describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_SEALED_ERR while sealed', () => {
   let s: KmsSuite;
   let hpcs: { guid: string; crn: string };
+  let doomedKeyId = '';
   const custodians = Array.from({ length: 2 }, (_, i) => ({
     name: `custodian-${i + 1}`,
     ...generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }),
@@ -77,6 +79,10 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     const id = created.body.resources[0].id as string;
     const wrapped = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/wrap`, {});
     expect(wrapped.status).toBe(200);
+    // Deleted while unsealed: its automatic purge comes due while the domain is sealed (last test).
+    const doomed = await keys(hpcs.guid, 'POST', '/keys', createKeyBody({ name: 'hpcs-doomed' }));
+    doomedKeyId = doomed.body.resources[0].id as string;
+    expect((await keys(hpcs.guid, 'DELETE', `/keys/${doomedKeyId}`)).status).toBe(204);
 
     expect((await unit('POST', '/seal')).status).toBe(200);
     const afterSeal = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/unwrap`, { ciphertext: wrapped.body.ciphertext });
@@ -183,5 +189,20 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     await expectEventually(async () => expect((await keys(kp.guid, 'GET', '/keys')).status).toBe(200));
     // Its keys live in the (now sealed) HPCS domain.
     expect(reason(await keys(kp.guid, 'POST', '/keys', createKeyBody({ name: 'on-hpcs' })))).toBe('DOMAIN_SEALED_ERR');
+  });
+
+  it('purges due keys of other domains while one domain is sealed; the sealed one waits', async () => {
+    expect(doomedKeyId).not.toBe('');
+    const kp = await s.instance('kms');
+    const platformKey = await keys(kp.guid, 'POST', '/keys', createKeyBody({ name: 'platform-due' }));
+    const platformKeyId = platformKey.body.resources[0].id as string;
+    expect((await keys(kp.guid, 'DELETE', `/keys/${platformKeyId}`)).status).toBe(204);
+    s.clock.advance(Number(TEST_WINDOWS.KEYWARD_KMS_AUTO_PURGE_MS) + 60_000);
+    await s.kms.app.get(LifecycleScheduler).runOnce();
+    expect((await keys(kp.guid, 'GET', `/keys/${platformKeyId}`)).status).toBe(404);
+    const waiting = await keys(hpcs.guid, 'GET', `/keys/${doomedKeyId}/metadata`);
+    expect(waiting.status).toBe(200);
+    expect(waiting.body.resources[0]).toMatchObject({ state: 5, purgeAllowed: true });
+    expect(s.logs.text()).toContain('automatic purge of a key failed');
   });
 });
