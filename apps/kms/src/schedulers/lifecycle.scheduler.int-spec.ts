@@ -66,8 +66,15 @@ describe('lifecycle scheduler with two KMS replicas', () => {
 
     // Observe (not replace) every conditional state change on both replicas.
     const changes: string[] = [];
-    for (const replica of [s.kms, second]) {
+    const passes: { replica: number; ran: boolean }[] = [];
+    for (const [index, replica] of [s.kms, second].entries()) {
       const repository = replica.app.get(KeysRepository);
+      const withAdvisoryLock = repository.withAdvisoryLock.bind(repository);
+      jest.spyOn(repository, 'withAdvisoryLock').mockImplementation(async (name, work) => {
+        const ran = await withAdvisoryLock(name, work);
+        passes.push({ replica: index, ran });
+        return ran;
+      });
       const updateIf = repository.updateIf.bind(repository);
       jest.spyOn(repository, 'updateIf').mockImplementation(async (id, fromState, data) => {
         const changed = await updateIf(id, fromState, data);
@@ -80,6 +87,10 @@ describe('lifecycle scheduler with two KMS replicas', () => {
     for (let round = 0; round < 3; round++) {
       await Promise.all([schedulers[0]!.runOnce(), schedulers[1]!.runOnce(), schedulers[1]!.runOnce(), schedulers[0]!.runOnce()]);
     }
+
+    // Both replicas tried every round (one pass each at a time); whoever held the lock did the work.
+    expect(passes.filter((p) => p.replica === 0)).toHaveLength(3);
+    expect(passes.filter((p) => p.replica === 1)).toHaveLength(3);
 
     // Expiry: one state change per key, on whichever replica held the lock.
     expect([...changes].sort()).toEqual([...expiring].sort());
