@@ -145,6 +145,8 @@ function parseSearch(value: string | undefined): KeySearch | undefined {
     else scopes[option[1] as 'alias' | 'name'] = true;
   }
   if (text.length > 100) throw queryError('search', 'search may have at most 100 characters');
+  // Postgres cannot compare text with NUL in it.
+  if (text.includes('\u0000')) throw queryError('search', 'search may not contain NUL characters');
   if (text === '') return undefined;
   const scoped = scopes.name || scopes.alias;
   return { term: text, not, exact, scopes: scoped ? scopes : { name: true, alias: true, id: true } };

@@ -442,6 +442,26 @@ describe('KMS keys API (Key Protect v2)', () => {
       }
     });
 
+    it('NUL characters (which Postgres cannot store) are a 400, and never stop the audit trail', async () => {
+      const nulName = await kp('POST', '/keys', createKeyBody({ name: 'bad\u0000name' }));
+      expect({ status: nulName.status, code: reason(nulName) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      const nulTag = await kp('POST', '/keys', createKeyBody({ name: 'ok-name', tags: ['t\u0000'] }));
+      expect({ status: nulTag.status, code: reason(nulTag) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      const nulSearch = await kp('GET', '/keys?search=%00');
+      expect({ status: nulSearch.status, code: reason(nulSearch) }).toEqual({ status: 400, code: 'INVALID_QUERY_PARAM_ERR' });
+      // A NUL in the key id and in the action lands in the audit record's columns.
+      expect((await kp('GET', '/keys/%00abc/metadata', undefined, { 'correlation-id': 'audit-nul-1' })).status).toBe(404);
+      expect((await kp('POST', '/keys/11111111-1111-4111-8111-111111111111/actions/wr%00ap', {}, { 'correlation-id': 'audit-nul-2' })).status).toBe(400);
+      expect((await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-after-nul' })).status).toBe(200);
+      await s.kms.app.get(AuditWriterRef).flush();
+      const rows = await s.kms.app.get(KmsPrisma).auditRecord.findMany({ where: { correlationId: { in: ['audit-nul-1', 'audit-nul-2', 'audit-after-nul'] } } });
+      expect(Object.fromEntries(rows.map((row) => [row.correlationId, [row.keyId, row.action, row.errorCode]]))).toEqual({
+        'audit-nul-1': ['?abc', 'metadata', 'KEY_NOT_FOUND_ERR'],
+        'audit-nul-2': ['11111111-1111-4111-8111-111111111111', 'wr?ap', 'INVALID_QUERY_PARAM_ERR'],
+        'audit-after-nul': [null, 'list', null],
+      });
+    });
+
     it('records the reason code of a failed call (from the mapped error), never a token or a DEK', async () => {
       const dek = randomBytes(32).toString('base64');
       const unknownKey = '22222222-2222-4222-8222-222222222222';
