@@ -58,6 +58,7 @@ describe('the GET /keys query', () => {
       [{ filter: 'creationDate=gt:2024-01-01' }, 'filter'],
       [{ filter: 'creationDate="2024-01-01"junk' }, 'filter'],
       [{ filter: 'name=foo' }, 'filter'],
+      [{ filter: 'creationDate=gt:"-100000-01-01T00:00:00Z"' }, 'filter'],
     ];
     for (const [params, name] of cases) expect({ params, error: codeOf(() => parseListQuery('i', params)) }).toEqual({ params, error: `INVALID_QUERY_PARAM_ERR ${name}` });
   });

@@ -188,7 +188,8 @@ function parseDateConditions(text: string): DateCondition[] {
   while (pattern.lastIndex < text.length) {
     const match = pattern.exec(text);
     const at = match ? new Date(match[2] as string) : undefined;
-    if (!match || !at || Number.isNaN(at.getTime())) throw invalid();
+    // RFC 3339 years have four digits (Postgres cannot compare dates before 4713 BC).
+    if (!match || !at || Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1 || at.getUTCFullYear() > 9999) throw invalid();
     conditions.push({ op: (match[1] as 'gt' | 'gte' | 'lt' | 'lte' | undefined) ?? 'eq', at });
   }
   if (conditions.length === 0) throw invalid();
