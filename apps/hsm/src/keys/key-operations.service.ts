@@ -87,8 +87,7 @@ export class KeyOperations {
     if (!imported && request.payload) throw new DomainError('INVALID_FIELD_ERR', 'A generated key rotates without a payload', field('payload'));
     const material = request.payload ? await this.importedMaterial(domainId, key.kind, request.payload) : generateAesKey((key.bits / 8) as 16 | 24 | 32);
     try {
-      // A key keeps its size: new material of another size (it may arrive encrypted, so the KMS cannot tell) adds no version.
-      if (material.length * 8 !== key.bits) throw new DomainError('INVALID_FIELD_ERR', `The new material must have ${key.bits} bits, as the key`, field('payload'));
+      // An imported key may take material of another valid size (the official Node SDK's test rotates 128 → 256 bits).
       const version = await this.repository.addVersion(key.id, (next) => this.sealVersion(domainId, key.id, next, material, imported));
       this.cache.forgetRecord(domainId, key.id);
       return { keyId: key.id, version, bits: material.length * 8 };
@@ -152,10 +151,11 @@ export class KeyOperations {
   }
 
   async rewrap(domainId: string, request: UnwrapRequest) {
-    const { plaintext, key, latest } = await this.open(domainId, request);
+    const { plaintext, version, key, latest } = await this.open(domainId, request);
     try {
       const material = await this.material(domainId, key.id, latest);
-      return { ciphertext: wrapDek({ key: material, keyId: key.id, version: latest, plaintext, aad: request.aad ?? [] }), keyVersion: latest };
+      const ciphertext = wrapDek({ key: material, keyId: key.id, version: latest, plaintext, aad: request.aad ?? [] });
+      return { ciphertext, keyVersion: latest, unwrappedVersion: version };
     } finally {
       zeroize(plaintext);
     }

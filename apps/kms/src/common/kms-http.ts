@@ -3,6 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DomainError, HEADERS } from '@keyward/contracts';
+import { httpErrorOf } from '@keyward/platform';
 import type { KmsRequest } from '../access/kms-request';
 import { AuditWriter } from '../audit/audit.writer';
 import { Clock } from './clock';
@@ -49,17 +50,28 @@ export class KmsHttp implements OnModuleInit {
         this.audit.record({
           at: this.clock.now(),
           instanceGuid: kmsRequest.kmsInstance?.guid ?? null,
-          keyId: kmsRequest.kmsAudit?.keyId?.slice(0, 64) ?? null,
-          action: kmsRequest.kmsAudit?.action?.slice(0, 40) ?? `${request.method} ${request.routeOptions?.url ?? 'unmatched'}`,
+          keyId: auditText(kmsRequest.kmsAudit?.keyId, 64),
+          action: auditText(kmsRequest.kmsAudit?.action, 40) ?? `${request.method} ${request.routeOptions?.url ?? 'unmatched'}`,
           outcome: reply.statusCode < 400 ? 'success' : 'failure',
           status: reply.statusCode,
-          errorCode: null,
+          // The code the caller read in the error envelope (never its message: it may quote input).
+          errorCode: reply.statusCode >= 400 ? (httpErrorOf(request)?.code ?? null) : null,
           iamId: caller?.principal.iamId ?? null,
-          sourceCrn: caller && typeof sourceCrn === 'string' ? sourceCrn.slice(0, 512) : null,
+          sourceCrn: caller && typeof sourceCrn === 'string' ? auditText(sourceCrn, 512) : null,
           correlationId: String(reply.getHeader(HEADERS.correlationId) ?? '') || null,
         });
       }
       done();
     });
   }
+}
+
+/**
+ * Caller-given text for an audit column: control characters shown as `?` (a NUL, which a path may
+ * carry as %00, would make Postgres refuse the whole batch, and the writer would retry it forever), then cut.
+ */
+function auditText(value: string | undefined, max: number): string | null {
+  if (value === undefined) return null;
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, max) || null;
 }

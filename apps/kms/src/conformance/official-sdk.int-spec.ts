@@ -81,6 +81,13 @@ describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 against the KMS', () => 
     }
   });
 
+  it('rotates a 128-bit imported key with 256-bit material, as the SDK’s own integration test does', async () => {
+    const imported = await create({ name: 'sdk-rotate-128', extractable: false, payload: randomBytes(16).toString('base64') });
+    expect((await client.rotateKey({ id: imported.id, bluemixInstance, keyActionRotateBody: body({ payload: randomBytes(32).toString('base64') }) })).status).toBe(204);
+    const meta = await client.getKeyMetadata({ id: imported.id, bluemixInstance });
+    expect((meta.result as { resources: { algorithmBitSize: number }[] }).resources[0]?.algorithmBitSize).toBe(256);
+  });
+
   it('disables and enables (after the 30 s window), deletes with representation and restores', async () => {
     const key = await create({ name: 'sdk-lifecycle', extractable: false });
     expect((await client.disableKey({ id: key.id, bluemixInstance })).status).toBe(204);

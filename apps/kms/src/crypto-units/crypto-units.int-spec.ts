@@ -1,6 +1,9 @@
 import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { expectEventually } from '@keyward/testing';
-import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
+import { AuditWriter } from '../audit/audit.writer';
+import { KmsPrisma } from '../database/kms-prisma.service';
+import { LifecycleScheduler } from '../schedulers/lifecycle.scheduler';
+import { type KmsSuite, TEST_WINDOWS, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 
 const PART_AAD = Buffer.from('keyward.ceremony-part.v1');
 
@@ -28,6 +31,7 @@ function hybridEncrypt(publicKey: string, plaintext: Buffer): string {
 describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_SEALED_ERR while sealed', () => {
   let s: KmsSuite;
   let hpcs: { guid: string; crn: string };
+  let doomedKeyId = '';
   const custodians = Array.from({ length: 2 }, (_, i) => ({
     name: `custodian-${i + 1}`,
     ...generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }),
@@ -75,6 +79,10 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     const id = created.body.resources[0].id as string;
     const wrapped = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/wrap`, {});
     expect(wrapped.status).toBe(200);
+    // Deleted while unsealed: its automatic purge comes due while the domain is sealed (last test).
+    const doomed = await keys(hpcs.guid, 'POST', '/keys', createKeyBody({ name: 'hpcs-doomed' }));
+    doomedKeyId = doomed.body.resources[0].id as string;
+    expect((await keys(hpcs.guid, 'DELETE', `/keys/${doomedKeyId}`)).status).toBe(204);
 
     expect((await unit('POST', '/seal')).status).toBe(200);
     const afterSeal = await keys(hpcs.guid, 'POST', `/keys/${id}/actions/unwrap`, { ciphertext: wrapped.body.ciphertext });
@@ -89,10 +97,23 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     expect(meta.status).toBe(200);
     expect(meta.body.resources[0]).toMatchObject({ state: 1, deleted: false });
 
-    // Nothing the KMS logged or audited carries a part.
+    // Each refusal is audited with its reason code; nothing the KMS logged or audited carries a part.
+    await s.kms.app.get(AuditWriter).flush();
+    const prisma = s.kms.app.get(KmsPrisma);
+    const sealedRows = await prisma.auditRecord.findMany({ where: { instanceGuid: hpcs.guid, errorCode: 'DOMAIN_SEALED_ERR' }, orderBy: { id: 'asc' } });
+    expect(sealedRows.map((row) => [row.action, row.status, row.outcome])).toEqual([
+      ['create', 409, 'failure'],
+      ['unwrap', 409, 'failure'],
+      ['disable', 409, 'failure'],
+      ['delete', 409, 'failure'],
+    ]);
+    const audited = JSON.stringify(await prisma.auditRecord.findMany({ where: { instanceGuid: hpcs.guid } }), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    expect(audited).toContain('domain.unseal'); // the search is not blind
     for (const { raw, forHsm } of reencrypted) {
       expect(s.logs.text()).not.toContain(raw.toString('base64'));
       expect(s.logs.text()).not.toContain(forHsm);
+      expect(audited).not.toContain(raw.toString('base64'));
+      expect(audited).not.toContain(forHsm);
     }
   }, 120_000);
 
@@ -102,6 +123,45 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     const kp = await s.instance('kms');
     const response = await call(s.kms.url, s.admin, 'GET', `/crypto_v1/instances/${kp.guid}`);
     expect(response.status).toBe(401);
+  });
+
+  it('lets a Reader read the domain status but run no ceremony step (Managers only)', async () => {
+    const created = await call(s.iamUrl, s.admin, 'POST', '/v2/resource_instances', { name: 'appconfig-reader', service: 'apprapp', plan: 'standard', target: 'us-south' });
+    expect(created.status).toBe(201);
+    const appConfig = created.body as { guid: string; crn: string };
+    const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+      type: 'authorization',
+      subject: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'apprapp' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: appConfig.guid },
+        ],
+      },
+      resource: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'hs-crypto' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: hpcs.guid },
+        ],
+      },
+      control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }] } },
+    });
+    expect(policy.status).toBe(201);
+    const reader = await tokenFor(s.iamUrl, s.suite.serviceApiKeys['KEYWARD_SERVICE_APIKEY_APPRAPP'] as string);
+    const asReader = (method: string, path: string, body?: unknown) =>
+      call(s.kms.url, reader, method, `/crypto_v1/instances/${hpcs.guid}${path}`, body, { 'x-keyward-source-crn': appConfig.crn });
+    await expectEventually(async () => expect((await asReader('GET', '')).status).toBe(200));
+    const steps: [string, unknown][] = [
+      ['/ceremony/init', { threshold: 1, custodians: [{ name: 'c', publicKey: custodians[0]!.publicKey }] }],
+      ['/unseal', { encryptedPart: 'AAAA' }],
+      ['/rotate-master-key', { encryptedPart: 'AAAA' }],
+      ['/seal', undefined],
+    ];
+    for (const [path, body] of steps) {
+      const refused = await asReader('POST', path, body);
+      expect({ path, status: refused.status, code: reason(refused) }).toEqual({ path, status: 401, code: 'UNAUTHORIZED_ERR' });
+    }
   });
 
   it('a Key Protect instance on an HPCS domain (seed 003) needs a kms → hs-crypto Reader authorization', async () => {
@@ -129,5 +189,20 @@ describe('hs-crypto instances: /crypto_v1 ceremonies relayed to the HSM, DOMAIN_
     await expectEventually(async () => expect((await keys(kp.guid, 'GET', '/keys')).status).toBe(200));
     // Its keys live in the (now sealed) HPCS domain.
     expect(reason(await keys(kp.guid, 'POST', '/keys', createKeyBody({ name: 'on-hpcs' })))).toBe('DOMAIN_SEALED_ERR');
+  });
+
+  it('purges due keys of other domains while one domain is sealed; the sealed one waits', async () => {
+    expect(doomedKeyId).not.toBe('');
+    const kp = await s.instance('kms');
+    const platformKey = await keys(kp.guid, 'POST', '/keys', createKeyBody({ name: 'platform-due' }));
+    const platformKeyId = platformKey.body.resources[0].id as string;
+    expect((await keys(kp.guid, 'DELETE', `/keys/${platformKeyId}`)).status).toBe(204);
+    s.clock.advance(Number(TEST_WINDOWS.KEYWARD_KMS_AUTO_PURGE_MS) + 60_000);
+    await s.kms.app.get(LifecycleScheduler).runOnce();
+    expect((await keys(kp.guid, 'GET', `/keys/${platformKeyId}`)).status).toBe(404);
+    const waiting = await keys(hpcs.guid, 'GET', `/keys/${doomedKeyId}/metadata`);
+    expect(waiting.status).toBe(200);
+    expect(waiting.body.resources[0]).toMatchObject({ state: 5, purgeAllowed: true });
+    expect(s.logs.text()).toContain('automatic purge of a key failed');
   });
 });

@@ -7,7 +7,8 @@ import type { KmsInstance } from '../instances/instance.repository';
 import { objectBody } from '../keys/key-input';
 import { collection, rfc3339 } from '../keys/key-view';
 import { KeysRepository } from '../keys/keys.repository';
-import { KeysService, intParam } from '../keys/keys.service';
+import { intParam } from '../keys/key-list-query';
+import { KeysService } from '../keys/keys.service';
 import { DEFAULT_KEY_RING, KEY_RING_TYPE, keyRingIdField } from './key-ring-rules';
 import { KeyRingsRepository } from './key-rings.repository';
 

@@ -14,6 +14,9 @@ export const MAX_AAD_ENTRIES = 64;
 const invalid = (name: string, message: string, code: ErrorCode = 'INVALID_FIELD_ERR') =>
   new DomainError(code, message, { target: { type: 'field', name } });
 
+/** Postgres cannot store NUL in text: refused here as bad input instead of failing the insert (a 500). */
+const hasNul = (value: string) => value.includes('\u0000');
+
 export function isEmptyBody(body: unknown): boolean {
   return body === undefined || body === null || body === '';
 }
@@ -48,7 +51,7 @@ export function singleResource(body: unknown): Record<string, unknown> {
 export function optionalString(source: Record<string, unknown>, name: string, options: { min?: number; max: number }): string | undefined {
   const value = source[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalid(name, `${name} must be a string`);
+  if (typeof value !== 'string' || hasNul(value)) throw invalid(name, `${name} must be a string without NUL characters`);
   if (value.length < (options.min ?? 0) || value.length > options.max) {
     throw invalid(name, `${name} must be ${options.min ?? 0} to ${options.max} characters`);
   }
@@ -100,7 +103,7 @@ export function tagsField(source: Record<string, unknown>): string[] {
   // The Go client sends "Tags" (its struct has no JSON tag).
   const value = source['tags'] ?? source['Tags'];
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((tag) => typeof tag !== 'string' || tag.length < 2 || tag.length > 30)) {
+  if (!Array.isArray(value) || value.some((tag) => typeof tag !== 'string' || tag.length < 2 || tag.length > 30 || hasNul(tag))) {
     throw invalid('tags', 'tags must be an array of 2 to 30 character strings');
   }
   if (value.length > 30) throw invalid('tags', 'at most 30 tags');

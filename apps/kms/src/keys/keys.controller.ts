@@ -6,7 +6,8 @@ import { Instance, KmsAuthGuard } from '../access/kms-auth.guard';
 import type { KmsRequest } from '../access/kms-request';
 import { KeyActionsService } from '../key-actions/key-actions.service';
 import type { KmsInstance } from '../instances/instance.repository';
-import { type KeyListParams, KeysService } from './keys.service';
+import type { KeyListParams } from './key-list-query';
+import { KeysService } from './keys.service';
 
 /** `Prefer: return=minimal` asks for no body (delete, purge); representation is the default elsewhere. */
 const wantsMinimal = (prefer: string | undefined) => /return=minimal/i.test(prefer ?? '');

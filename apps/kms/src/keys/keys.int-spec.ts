@@ -120,6 +120,47 @@ describe('KMS keys API (Key Protect v2)', () => {
       expect(reason(await kp('GET', '/keys?state=9'))).toBe('INVALID_QUERY_PARAM_ERR');
     });
 
+    it('lists with Key Protect’s sort lists, search options (Go’s trailing comma too) and filter; repeated parameters are 400, never 5xx', async () => {
+      const ids: string[] = [];
+      const created: Date[] = [];
+      for (const name of ['lq-alpha', 'lq-beta', 'lq-gamma']) {
+        s.clock.advance(SECOND);
+        created.push(s.clock.now());
+        ids.push((await createRoot({ name }))['id'] as string);
+      }
+      const [alpha, beta, gamma] = ids as [string, string, string];
+      const listed = async (query: string) => {
+        const response = await kp('GET', `/keys?${query}`);
+        expect({ query, status: response.status }).toEqual({ query, status: 200 });
+        return (response.body.resources as { id: string }[]).map((k) => k.id).filter((id) => ids.includes(id));
+      };
+      expect(await listed('search=lq-&sort=-creationDate')).toEqual([gamma, beta, alpha]);
+      expect(await listed('search=LQ-&sort=state,-creationDate,id')).toEqual([gamma, beta, alpha]);
+      expect(await listed('search=lq-&sort=imported,-lastRotateDate,deletionDate,expirationDate,extractable,lastUpdateDate,creationDate')).toEqual([alpha, beta, gamma]);
+      // The Go client's GetKeySearchQuery(&"lq-beta", WithExactMatch(), AddKeyNameScope()), sent with its trailing comma.
+      expect(await listed(`search=${encodeURIComponent('name:exact:lq-beta,')}`)).toEqual([beta]);
+      expect(await listed(`search=${encodeURIComponent('exact:lq-bet')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('not:lq-')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('not:exact:lq-beta')}`)).toEqual([alpha, gamma]);
+      expect(await listed(`search=${encodeURIComponent('escape:not:lq')}`)).toEqual([]);
+      expect(await listed(`search=${encodeURIComponent('alias:lq-beta')}`)).toEqual([]); // no aliases before part 2
+      expect(await listed(`search=${beta.slice(0, 8)}`)).toEqual([beta]);
+      // The Go client's FilterQueryBuilder: ` creationDate=gte:"…"lt:"…" state=1`.
+      const range = ` creationDate=gte:"${created[1]!.toISOString()}"lt:"${created[2]!.toISOString()}" state=1,2`;
+      expect(await listed(`search=lq-&filter=${encodeURIComponent(range)}`)).toEqual([beta]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent('expirationDate=none extractable=false')}`)).toEqual([alpha, beta, gamma]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent(`creationDate="${created[0]!.toISOString()}"`)}`)).toEqual([alpha]);
+      expect(await listed(`search=lq-&filter=${encodeURIComponent('state=5')}`)).toEqual([]);
+      expect(await listed('search=lq-&state=1&state=5')).toEqual([alpha, beta, gamma]);
+      for (const query of ['sort=id&sort=name', 'search=a&search=b', 'limit=1&limit=2', 'sort=bogus', 'sort=id,', 'filter=creationDate%3Dyesterday', 'filter=owner%3Dme', 'filter=state']) {
+        const refused = await kp('GET', `/keys?${query}`);
+        expect({ query, status: refused.status, code: reason(refused) }).toEqual({ query, status: 400, code: 'INVALID_QUERY_PARAM_ERR' });
+      }
+      const head = await kp('HEAD', '/keys?state=1&state=5&extractable=false');
+      expect(head.status).toBe(200);
+      expect(Number(head.headers.get('key-total'))).toBeGreaterThanOrEqual(3);
+    });
+
     it('refuses bad create bodies with the documented 4xx codes', async () => {
       const cases: [unknown, number, string][] = [
         ['{not json', 400, 'BAD_BODY_ERR'],
@@ -221,7 +262,10 @@ describe('KMS keys API (Key Protect v2)', () => {
       const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: old.ciphertext });
       expect(unwrapped.body).toMatchObject({ plaintext: dek, keyVersion: { id: first!.id }, rewrappedKeyVersion: { id: newest!.id }, ciphertext: expect.any(String) });
       const rewrapped = await kp('POST', `/keys/${key['id']}/actions/rewrap`, { ciphertext: old.ciphertext });
-      expect(rewrapped.body).toMatchObject({ keyVersion: { id: newest!.id }, rewrappedKeyVersion: { id: newest!.id } });
+      // Key Protect's rewrap: keyVersion is the given ciphertext's version, rewrappedKeyVersion the new one's.
+      expect(rewrapped.body).toMatchObject({ keyVersion: { id: first!.id }, rewrappedKeyVersion: { id: newest!.id } });
+      const rewrappedAgain = await kp('POST', `/keys/${key['id']}/actions/rewrap`, { ciphertext: rewrapped.body.ciphertext });
+      expect(rewrappedAgain.body).toMatchObject({ keyVersion: { id: newest!.id }, rewrappedKeyVersion: { id: newest!.id } });
       expect((await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: rewrapped.body.ciphertext })).body.plaintext).toBe(dek);
 
       s.clock.advance(3600 * SECOND);
@@ -234,6 +278,18 @@ describe('KMS keys API (Key Protect v2)', () => {
       expect(without.status).toBe(400);
       expect(reason(without)).toBe('KEY_PAYLOAD_REQ_ERR');
       expect((await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(32).toString('base64') })).status).toBe(204);
+    });
+
+    it('an imported 128-bit key rotates to 256-bit material (as the official Node test does); old ciphertexts still unwrap', async () => {
+      const key = await createRoot({ payload: randomBytes(16).toString('base64') });
+      const old = (await kp('POST', `/keys/${key['id']}/actions/wrap`, {})).body;
+      const badSize = await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(20).toString('base64') });
+      expect({ status: badSize.status, code: reason(badSize) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      expect((await kp('POST', `/keys/${key['id']}/actions/rotate`, { payload: randomBytes(32).toString('base64') })).status).toBe(204);
+      const meta = (await kp('GET', `/keys/${key['id']}/metadata`)).body.resources[0];
+      expect(meta).toMatchObject({ algorithmBitSize: 256, algorithmMetadata: { bitLength: '256' } });
+      const unwrapped = await kp('POST', `/keys/${key['id']}/actions/unwrap`, { ciphertext: old.ciphertext });
+      expect(unwrapped.body).toMatchObject({ plaintext: old.plaintext, rewrappedKeyVersion: { id: meta.keyVersion.id } });
     });
   });
 
@@ -384,6 +440,49 @@ describe('KMS keys API (Key Protect v2)', () => {
           expect(logs).not.toContain(form);
         }
       }
+    });
+
+    it('NUL characters (which Postgres cannot store) are a 400, and never stop the audit trail', async () => {
+      const nulName = await kp('POST', '/keys', createKeyBody({ name: 'bad\u0000name' }));
+      expect({ status: nulName.status, code: reason(nulName) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      const nulTag = await kp('POST', '/keys', createKeyBody({ name: 'ok-name', tags: ['t\u0000'] }));
+      expect({ status: nulTag.status, code: reason(nulTag) }).toEqual({ status: 400, code: 'INVALID_FIELD_ERR' });
+      const nulSearch = await kp('GET', '/keys?search=%00');
+      expect({ status: nulSearch.status, code: reason(nulSearch) }).toEqual({ status: 400, code: 'INVALID_QUERY_PARAM_ERR' });
+      // A NUL in the key id and in the action lands in the audit record's columns.
+      expect((await kp('GET', '/keys/%00abc/metadata', undefined, { 'correlation-id': 'audit-nul-1' })).status).toBe(404);
+      expect((await kp('POST', '/keys/11111111-1111-4111-8111-111111111111/actions/wr%00ap', {}, { 'correlation-id': 'audit-nul-2' })).status).toBe(400);
+      expect((await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-after-nul' })).status).toBe(200);
+      await s.kms.app.get(AuditWriterRef).flush();
+      const rows = await s.kms.app.get(KmsPrisma).auditRecord.findMany({ where: { correlationId: { in: ['audit-nul-1', 'audit-nul-2', 'audit-after-nul'] } } });
+      expect(Object.fromEntries(rows.map((row) => [row.correlationId, [row.keyId, row.action, row.errorCode]]))).toEqual({
+        'audit-nul-1': ['?abc', 'metadata', 'KEY_NOT_FOUND_ERR'],
+        'audit-nul-2': ['11111111-1111-4111-8111-111111111111', 'wr?ap', 'INVALID_QUERY_PARAM_ERR'],
+        'audit-after-nul': [null, 'list', null],
+      });
+    });
+
+    it('records the reason code of a failed call (from the mapped error), never a token or a DEK', async () => {
+      const dek = randomBytes(32).toString('base64');
+      const unknownKey = '22222222-2222-4222-8222-222222222222';
+      expect(reason(await kp('POST', `/keys/${unknownKey}/actions/wrap`, { plaintext: dek }, { 'correlation-id': 'audit-fail-404' }))).toBe('KEY_NOT_FOUND_ERR');
+      expect(reason(await kp('POST', '/keys', '{not json', { 'correlation-id': 'audit-fail-body' }))).toBe('BAD_BODY_ERR');
+      expect(reason(await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-fail-401' }, `${s.admin}x`))).toBe('UNAUTHORIZED_ERR');
+      expect((await kp('GET', '/keys', undefined, { 'correlation-id': 'audit-ok' })).status).toBe(200);
+      await s.kms.app.get(AuditWriterRef).flush();
+      const prisma = s.kms.app.get(KmsPrisma);
+      const rows = await prisma.auditRecord.findMany({ where: { correlationId: { in: ['audit-fail-404', 'audit-fail-body', 'audit-fail-401', 'audit-ok'] } } });
+      const byCorrelation = Object.fromEntries(rows.map((row) => [row.correlationId, row]));
+      expect(byCorrelation).toEqual({
+        'audit-fail-404': expect.objectContaining({ action: 'wrap', keyId: unknownKey, outcome: 'failure', status: 404, errorCode: 'KEY_NOT_FOUND_ERR', instanceGuid: instance.guid }),
+        'audit-fail-body': expect.objectContaining({ outcome: 'failure', status: 400, errorCode: 'BAD_BODY_ERR' }),
+        'audit-fail-401': expect.objectContaining({ outcome: 'failure', status: 401, errorCode: 'UNAUTHORIZED_ERR', iamId: null }),
+        'audit-ok': expect.objectContaining({ action: 'list', outcome: 'success', status: 200, errorCode: null }),
+      });
+      const dump = JSON.stringify(await prisma.$queryRawUnsafe<unknown[]>('SELECT * FROM audit_records'), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      expect(dump).toContain('KEY_NOT_FOUND_ERR'); // the search is not blind
+      const signature = s.admin.split('.')[2] as string;
+      for (const secret of [dek, Buffer.from(dek, 'base64').toString('hex'), s.admin, signature]) expect(dump).not.toContain(secret);
     });
   });
 });

@@ -3,22 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import { KeyEventOutbox, type KmsTx, currentVersionId, stateChangeEvent } from '../events/key-event-outbox';
 import type { Prisma } from '../generated/prisma/client';
+import type { DateCondition, KeyListQuery, KeySearch } from './key-list-query';
 
 /** A key with its versions, policies, pending deletion authorization and (when read through this repository) its aliases, oldest first. */
 export type KeyRow = Prisma.KeyGetPayload<{ include: { versions: true; policies: true; deletionAuthorization: true } }> & { aliases?: { alias: string }[] };
 export type KeyChanges = Prisma.KeyUpdateInput;
-
-export interface KeyListQuery {
-  instanceGuid: string;
-  states: number[];
-  extractable?: boolean;
-  search?: string;
-  /** Only keys in this ring (X-Kms-Key-Ring on list and HEAD). */
-  keyRingId?: string;
-  limit: number;
-  offset: number;
-  sort: { field: 'name' | 'creationDate' | 'state' | 'id' | 'lastUpdateDate' | 'expirationDate'; direction: 'asc' | 'desc' };
-}
 
 // Policies and a pending deletion authorization ride along: the key view shows `dualAuthDelete`.
 const WITH_VERSIONS = {
@@ -77,13 +66,14 @@ export class KeysRepository {
     });
   }
 
-  async addVersion(id: string, version: number, at: Date): Promise<KeyRow> {
+  /** A new current version; `bits` is its size (an imported key may be rotated to another size). */
+  async addVersion(id: string, version: number, at: Date, bits: number): Promise<KeyRow> {
     return this.prisma.$transaction(async (tx) => {
       await lockKey(tx, id);
       const before = await tx.key.findUniqueOrThrow({ where: { id }, include: WITH_VERSIONS });
       const key = await tx.key.update({
         where: { id },
-        data: { currentVersion: version, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
+        data: { currentVersion: version, bits, lastRotateDate: at, lastUpdateDate: at, versions: { create: [{ id: randomUUID(), version, creationDate: at }] } },
         include: WITH_VERSIONS,
       });
       await this.events.record(tx, 'rotated', key, currentVersionId(before));
@@ -97,13 +87,13 @@ export class KeysRepository {
       state: { in: query.states },
       ...(query.extractable === undefined ? {} : { extractable: query.extractable }),
       ...(query.keyRingId === undefined ? {} : { keyRingId: query.keyRingId }),
-      ...(query.search ? { OR: [{ name: { contains: query.search, mode: 'insensitive' } }, { id: { startsWith: query.search.toLowerCase() } }] } : {}),
+      AND: [...(query.search ? [searchWhere(query.search)] : []), ...query.dates.map(({ field, condition }) => ({ [field]: dateWhere(condition) }))],
     };
     const [rows, total] = await this.prisma.$transaction([
       this.prisma.key.findMany({
         where,
         include: WITH_VERSIONS,
-        orderBy: [{ [query.sort.field]: query.sort.direction }, { id: 'asc' }],
+        orderBy: [...query.sort.map(({ field, direction }) => ({ [field]: direction })), { id: 'asc' }],
         skip: query.offset,
         take: query.limit,
       }),
@@ -163,4 +153,28 @@ export class KeysRepository {
 /** Serializes concurrent changes of one key (two purges must not both report one). */
 async function lockKey(tx: KmsTx, id: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM keys WHERE id = ${id} FOR UPDATE`;
+}
+
+/** Key Protect's search (key-list-query.ts): names, aliases and (unless scoped) ids. */
+function searchWhere(search: KeySearch): Prisma.KeyWhereInput {
+  const term = search.term;
+  const matches: Prisma.KeyWhereInput[] = [];
+  if (search.scopes.name) matches.push({ name: search.exact ? { equals: term } : { contains: term, mode: 'insensitive' } });
+  if (search.scopes.id) matches.push({ id: search.exact ? { equals: term.toLowerCase() } : { startsWith: term.toLowerCase() } });
+  if (search.scopes.alias) matches.push({ aliases: { some: { alias: search.exact ? { equals: term } : { contains: term, mode: 'insensitive' } } } });
+  // Nothing to match in: spelled out, since Prisma does not read an empty OR as false.
+  const none: Prisma.KeyWhereInput = { id: { in: [] } };
+  if (matches.length === 0) return search.not ? {} : none;
+  return search.not ? { NOT: { OR: matches } } : { OR: matches };
+}
+
+function dateWhere(condition: DateCondition): Prisma.DateTimeNullableFilter<'Key'> {
+  switch (condition.op) {
+    case 'none':
+      return { equals: null };
+    case 'eq':
+      return { equals: condition.at };
+    default:
+      return { [condition.op]: condition.at };
+  }
 }

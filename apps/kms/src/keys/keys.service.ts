@@ -24,21 +24,10 @@ import {
   tagsField,
 } from './key-input';
 import { KEY_STATE, KEY_TYPE, KEY_VERSION_TYPE, collection, effectiveState, keyView, rfc3339 } from './key-view';
-import { type KeyListQuery, type KeyRow, KeysRepository } from './keys.repository';
+import { type KeyListParams, intParam, parseCountQuery, parseListQuery, singleParam } from './key-list-query';
+import { type KeyRow, KeysRepository } from './keys.repository';
 
-const LISTABLE_DEFAULT = [0, 1, 2, 3];
 const ROOT_KEY_SIZES = new Set([16, 24, 32]);
-const SORT_FIELDS = new Set(['name', 'creationDate', 'state', 'id', 'lastUpdateDate', 'expirationDate']);
-
-export interface KeyListParams {
-  limit?: string;
-  offset?: string;
-  state?: string;
-  extractable?: string;
-  search?: string;
-  sort?: string;
-  totalCount?: string;
-}
 
 /** Keys: create/import, read, list, versions, delete/restore/purge (KEY-PROTECT-API.md §2–§4). */
 @Injectable()
@@ -147,17 +136,18 @@ export class KeysService {
 
   async list(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams) {
     await this.access.require(caller, instance, 'secrets.list', ringOf(instance));
-    const query = await this.ringScoped(instance, this.listQuery(instance, params));
+    const query = { ...parseListQuery(instance.guid, params), ...(await this.requestedRing(instance)) };
     const { rows, total } = await this.keys.list(query);
     const now = this.clock.now();
     const resources = rows.map((row) => keyView(row, instance, now, this.settings.windows));
-    return collection(KEY_TYPE, resources, params.totalCount === 'true' ? { totalCount: total } : {});
+    return collection(KEY_TYPE, resources, singleParam(params, 'totalCount') === 'true' ? { totalCount: total } : {});
   }
 
   async head(caller: AuthenticatedCaller, instance: KmsInstance, params: KeyListParams): Promise<number> {
     await this.access.require(caller, instance, 'secrets.head', ringOf(instance));
-    const query = await this.ringScoped(instance, this.listQuery(instance, params));
-    return this.keys.count(instance.guid, query.states, query.extractable, query.keyRingId);
+    const query = parseCountQuery(params);
+    const { keyRingId } = await this.requestedRing(instance);
+    return this.keys.count(instance.guid, query.states, query.extractable, keyRingId);
   }
 
   async read(caller: AuthenticatedCaller, instance: KmsInstance, id: string, withPayload: boolean) {
@@ -246,50 +236,15 @@ export class KeysService {
   }
 
   /** With X-Kms-Key-Ring, a list shows only that ring's keys (and the ring must exist). */
-  private async ringScoped(instance: KmsInstance, query: KeyListQuery): Promise<KeyListQuery> {
+  private async requestedRing(instance: KmsInstance): Promise<{ keyRingId?: string }> {
     const ring = instance.requestKeyRing;
-    if (!ring) return query;
+    if (!ring) return {};
     if (!(await this.placement.ringExists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
-    return { ...query, keyRingId: ring };
-  }
-
-  private listQuery(instance: KmsInstance, params: KeyListParams): KeyListQuery {
-    const limit = intParam(params.limit, 'limit', 200, 1, 5000);
-    const offset = intParam(params.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-    let states = LISTABLE_DEFAULT;
-    if (params.state !== undefined && params.state !== '') {
-      const parts = params.state.replace(/^\[|\]$/g, '').split(',').map((s) => s.trim());
-      if (parts.some((p) => !/^[0-5]$/.test(p))) throw queryError('state', 'state must be a comma-separated list of 0, 1, 2, 3 and 5');
-      states = parts.map(Number);
-    }
-    let extractable: boolean | undefined;
-    if (params.extractable !== undefined) {
-      if (params.extractable !== 'true' && params.extractable !== 'false') throw queryError('extractable', 'extractable must be true or false');
-      extractable = params.extractable === 'true';
-    }
-    let sort: KeyListQuery['sort'] = { field: 'creationDate', direction: 'asc' };
-    if (params.sort) {
-      const direction = params.sort.startsWith('-') ? 'desc' : 'asc';
-      const field = params.sort.replace(/^[-+]/, '');
-      if (!SORT_FIELDS.has(field)) throw queryError('sort', `sort must be one of ${[...SORT_FIELDS].join(', ')} (optionally prefixed with -)`);
-      sort = { field: field as KeyListQuery['sort']['field'], direction };
-    }
-    const search = params.search?.slice(0, 100) || undefined;
-    return { instanceGuid: instance.guid, states, ...(extractable === undefined ? {} : { extractable }), ...(search ? { search } : {}), limit, offset, sort };
+    return { keyRingId: ring };
   }
 }
 
 /** With X-Kms-Key-Ring, instance-wide checks are about that ring's keys (a policy on the ring allows them). */
 function ringOf(instance: KmsInstance): { keyRingId: string } | undefined {
   return instance.requestKeyRing ? { keyRingId: instance.requestKeyRing } : undefined;
-}
-
-function queryError(name: string, message: string): DomainError {
-  return new DomainError('INVALID_QUERY_PARAM_ERR', message, { target: { type: 'query', name } });
-}
-
-export function intParam(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw queryError(name, `${name} must be a whole number from ${min} to ${max}`);
-  return Number(value);
 }

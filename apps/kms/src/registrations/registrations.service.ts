@@ -6,7 +6,8 @@ import { Clock } from '../common/clock';
 import type { KmsInstance } from '../instances/instance.repository';
 import { KEY_STATE, collection, effectiveState, rfc3339 } from '../keys/key-view';
 import type { KeyRow } from '../keys/keys.repository';
-import { KeysService, intParam } from '../keys/keys.service';
+import { intParam } from '../keys/key-list-query';
+import { KeysService } from '../keys/keys.service';
 import { REGISTRATION_TYPE, type RegistrationInput, crnQueryParam, registrationBody, resourceCrnParam } from './registration-input';
 import { type ListedRegistration, type RegistrationQuery, type RegistrationRow, type RegistrationWrite, RegistrationsRepository } from './registrations.repository';
 

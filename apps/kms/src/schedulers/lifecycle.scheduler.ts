@@ -55,8 +55,13 @@ export class LifecycleScheduler implements OnModuleInit, OnApplicationShutdown {
       }
       const purgeBefore = new Date(now.getTime() - this.settings.windows.autoPurgeMs);
       for (const key of await this.keys.purgeDue(purgeBefore, PAGE)) {
-        await this.keysService.destroy(key);
-        this.logger.info({ keyId: key.id }, 'deleted key purged automatically');
+        // One key's domain may be sealed (DOMAIN_SEALED_ERR): that key waits, the others are still purged.
+        try {
+          await this.keysService.destroy(key);
+          this.logger.info({ keyId: key.id }, 'deleted key purged automatically');
+        } catch (error) {
+          this.logger.warn({ err: error, keyId: key.id, hsmDomainId: key.hsmDomainId }, 'automatic purge of a key failed; the next pass retries');
+        }
       }
     });
   }

@@ -85,7 +85,8 @@ export const unwrapResponseSchema = z.object({
   rewrapped: z.object({ ciphertext: base64Schema, keyVersion: keyVersionSchema }).optional(),
 });
 export const rewrapRequestSchema = unwrapRequestSchema;
-export const rewrapResponseSchema = z.object({ ciphertext: base64Schema, keyVersion: keyVersionSchema });
+/** `keyVersion` is the new ciphertext's (the latest); `unwrappedVersion` the one the given ciphertext was made with. */
+export const rewrapResponseSchema = z.object({ ciphertext: base64Schema, keyVersion: keyVersionSchema, unwrappedVersion: keyVersionSchema.optional() });
 
 export const rpcErrorWireSchema = z.object({
   code: z.string(),
