@@ -26,6 +26,7 @@ export function loadKmsConfig(env: Env) {
     KEYWARD_KMS_PRIVATE_PORT: envFields.port(KMS_PRIVATE_PORT),
     KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS: envFields.positiveInt(4 * HOUR),
     KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS: envFields.positiveInt(500),
+    KEYWARD_KMS_HOT_CACHE_MS: envFields.positiveInt(1000),
   });
   const kms: KmsSettings = {
     iamUrl: own.KEYWARD_IAM_URL,
@@ -42,6 +43,7 @@ export function loadKmsConfig(env: Env) {
     schedulerIntervalMs: own.KEYWARD_KMS_SCHEDULER_INTERVAL_MS,
     auditFlushMs: own.KEYWARD_KMS_AUDIT_FLUSH_MS,
     events: { ackTimeoutMs: own.KEYWARD_KMS_EVENT_ACK_TIMEOUT_MS, relayIntervalMs: own.KEYWARD_KMS_EVENT_RELAY_INTERVAL_MS },
+    hotCacheMs: own.KEYWARD_KMS_HOT_CACHE_MS,
   };
   return { service, kms };
 }
@@ -71,6 +73,11 @@ export interface KmsSettings {
   schedulerIntervalMs: number;
   auditFlushMs: number;
   events: KmsEventSettings;
+  /**
+   * How long a replica trusts what the wrap path reads (key metadata, instance policies) without
+   * reading Postgres again. Changes through this replica apply at once; through another, within this.
+   */
+  hotCacheMs: number;
 }
 
 export interface KmsEventSettings {

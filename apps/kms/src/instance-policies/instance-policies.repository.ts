@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { TtlCache } from '../common/ttl-cache';
+import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 
@@ -13,7 +15,27 @@ export interface InstancePolicyWrite {
 /** Instance policies: one row per (instance, policy type). */
 @Injectable()
 export class InstancePoliciesRepository {
-  constructor(private readonly prisma: KmsPrisma) {}
+  /** Every call of an instance needs its policies (the network checks): see inForce. */
+  private readonly hot: TtlCache<InstancePolicyRow[]>;
+
+  constructor(
+    private readonly prisma: KmsPrisma,
+    @Inject(KMS_SETTINGS) settings: KmsSettings,
+  ) {
+    this.hot = new TtlCache(settings.hotCacheMs);
+  }
+
+  /**
+   * All the instance's policies, remembered for KEYWARD_KMS_HOT_CACHE_MS: read on every call of the
+   * instance. A change through this replica (save) applies at once; through another, within the setting.
+   */
+  async inForce(instanceGuid: string): Promise<InstancePolicyRow[]> {
+    const cached = this.hot.get(instanceGuid);
+    if (cached) return cached;
+    const rows = await this.list(instanceGuid);
+    this.hot.set(instanceGuid, rows);
+    return rows;
+  }
 
   list(instanceGuid: string, policyType?: string): Promise<InstancePolicyRow[]> {
     return this.prisma.instancePolicy.findMany({
@@ -24,6 +46,7 @@ export class InstancePoliciesRepository {
 
   /** All the policies of one request in one transaction: either every one is written or none. */
   async save(instanceGuid: string, by: string, at: Date, policies: InstancePolicyWrite[]): Promise<void> {
+    this.hot.delete(instanceGuid);
     await this.prisma.$transaction(
       policies.map((policy) =>
         this.prisma.instancePolicy.upsert({
@@ -42,5 +65,6 @@ export class InstancePoliciesRepository {
         }),
       ),
     );
+    this.hot.delete(instanceGuid);
   }
 }

@@ -16,7 +16,7 @@ export class NetworkAdmission {
   constructor(private readonly policies: InstancePoliciesRepository) {}
 
   async admit(request: FastifyRequest, instance: KmsInstance): Promise<KmsInstance> {
-    const state = instancePolicyState(await this.policies.list(instance.guid));
+    const state = instancePolicyState(await this.policies.inForce(instance.guid));
     if (state.allowedNetwork === 'private-only' && !arrivedPrivately(request.raw)) {
       throw new DomainError('UNAUTHORIZED_ERR', 'The instance accepts calls only on its private endpoint (allowedNetwork policy)');
     }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TtlCache } from '../common/ttl-cache';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import type { InstancePolicyState } from '../instance-policies/instance-policy-state';
 
@@ -20,10 +21,20 @@ export interface KmsInstance {
 
 @Injectable()
 export class InstanceRepository {
+  /**
+   * Every call resolves its instance; the row (guid, service, account, HSM domain) never changes once
+   * set up, so it is remembered a minute. Removal (the instance-deleted event, which every replica
+   * receives) forgets it at once.
+   */
+  private readonly known = new TtlCache<KmsInstance>(60_000);
+
   constructor(private readonly prisma: KmsPrisma) {}
 
   async find(guid: string): Promise<KmsInstance | undefined> {
+    const cached = this.known.get(guid);
+    if (cached) return cached;
     const row = await this.prisma.instance.findUnique({ where: { guid } });
+    if (row) this.known.set(guid, row as KmsInstance);
     return row ? (row as KmsInstance) : undefined;
   }
 
@@ -35,6 +46,8 @@ export class InstanceRepository {
   }
 
   async remove(guid: string): Promise<void> {
+    this.known.delete(guid);
     await this.prisma.instance.deleteMany({ where: { guid } });
+    this.known.delete(guid);
   }
 }

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { TtlCache } from '../common/ttl-cache';
+import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import { KeyEventOutbox, type KmsTx, currentVersionId, stateChangeEvent } from '../events/key-event-outbox';
 import type { Prisma } from '../generated/prisma/client';
@@ -24,10 +26,41 @@ const WITH_VERSIONS = {
  */
 @Injectable()
 export class KeysRepository {
+  /** Keys read for wrap/unwrap/rewrap, by instance and id or alias (see findForUse). */
+  private readonly hot: TtlCache<KeyRow>;
+
   constructor(
     private readonly prisma: KmsPrisma,
     private readonly events: KeyEventOutbox,
-  ) {}
+    @Inject(KMS_SETTINGS) settings: KmsSettings,
+  ) {
+    this.hot = new TtlCache(settings.hotCacheMs);
+  }
+
+  /**
+   * find(), remembered for KEYWARD_KMS_HOT_CACHE_MS: the wrap path's lookup, so a consumer's stream of
+   * wraps does not read Postgres on every call. Every state change made through this replica
+   * (updateIf, addVersion, remove) forgets the key at once; one made through another replica is seen
+   * within the setting. Only the crypto actions read through it; everything else reads fresh.
+   */
+  async findForUse(instanceGuid: string, idOrAlias: string): Promise<KeyRow | null> {
+    const cacheKey = `${instanceGuid}/${idOrAlias}`;
+    const cached = this.hot.get(cacheKey);
+    if (cached) return cached;
+    const found = await this.find(instanceGuid, idOrAlias);
+    if (found) this.hot.set(cacheKey, found);
+    return found;
+  }
+
+  /** Runs a change of key `id`, forgetting its cached row before and after (a wrap may cache it meanwhile). */
+  private async changing<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.hot.deleteWhere((key) => key.id === id);
+    try {
+      return await work();
+    } finally {
+      this.hot.deleteWhere((key) => key.id === id);
+    }
+  }
 
   /** Inserts the key and its first version; `alsoInTransaction` (ring, aliases) commits or fails with them. */
   async create(
@@ -55,7 +88,7 @@ export class KeysRepository {
    * both win). Returns undefined when another request changed it first.
    */
   async updateIf(id: string, fromState: number, changes: KeyChanges): Promise<KeyRow | undefined> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.changing(id, () => this.prisma.$transaction(async (tx) => {
       const { count } = await tx.key.updateMany({ where: { id, state: fromState }, data: changes as Prisma.KeyUpdateManyMutationInput });
       if (count === 0) return undefined;
       const key = await tx.key.findUnique({ where: { id }, include: WITH_VERSIONS });
@@ -63,12 +96,12 @@ export class KeysRepository {
       const type = stateChangeEvent(fromState, key.state);
       if (type) await this.events.record(tx, type, key, currentVersionId(key));
       return key;
-    });
+    }));
   }
 
   /** A new current version; `bits` is its size (an imported key may be rotated to another size). */
   async addVersion(id: string, version: number, at: Date, bits: number): Promise<KeyRow> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.changing(id, () => this.prisma.$transaction(async (tx) => {
       await lockKey(tx, id);
       const before = await tx.key.findUniqueOrThrow({ where: { id }, include: WITH_VERSIONS });
       const key = await tx.key.update({
@@ -78,7 +111,7 @@ export class KeysRepository {
       });
       await this.events.record(tx, 'rotated', key, currentVersionId(before));
       return key;
-    });
+    }));
   }
 
   async list(query: KeyListQuery): Promise<{ rows: KeyRow[]; total: number }> {
@@ -110,14 +143,14 @@ export class KeysRepository {
 
   /** Purge: the `purged` event (with the registrations it ends), then the registrations and the key. */
   async remove(id: string): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
+    await this.changing(id, () => this.prisma.$transaction(async (tx) => {
       await lockKey(tx, id);
       const key = await tx.key.findUnique({ where: { id }, include: WITH_VERSIONS });
       if (!key) return;
       await this.events.record(tx, 'purged', key, currentVersionId(key));
       await tx.registration.deleteMany({ where: { keyId: id } });
       await tx.key.deleteMany({ where: { id } });
-    });
+    }));
   }
 
   /** Active keys past their expiration date (scheduler), locked so replicas split the work. */

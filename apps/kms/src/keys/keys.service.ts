@@ -29,6 +29,12 @@ import { type KeyRow, KeysRepository } from './keys.repository';
 
 const ROOT_KEY_SIZES = new Set([16, 24, 32]);
 
+/**
+ * The hot path: actions a consumer sends thousands of times, which only use a key. They read the key
+ * through the repository's short-lived cache (KEYWARD_KMS_HOT_CACHE_MS); every other action reads it fresh.
+ */
+const USE_ACTIONS = new Set<KmsAction>(['secrets.wrap', 'secrets.unwrap', 'secrets.rewrap']);
+
 /** Keys: create/import, read, list, versions, delete/restore/purge (KEY-PROTECT-API.md §2–§4). */
 @Injectable()
 export class KeysService {
@@ -50,7 +56,8 @@ export class KeysService {
    * be in that ring (an unknown ring is KEY_RING_NOT_FOUND_ERR).
    */
   async authorizedKey(caller: AuthenticatedCaller, instance: KmsInstance, id: string, action: KmsAction): Promise<KeyRow> {
-    const found = /^[0-9a-fA-F-]{36}$/.test(id) || isAliasSyntax(id) ? await this.keys.find(instance.guid, id) : null;
+    const lookup = USE_ACTIONS.has(action) ? this.keys.findForUse.bind(this.keys) : this.keys.find.bind(this.keys);
+    const found = /^[0-9a-fA-F-]{36}$/.test(id) || isAliasSyntax(id) ? await lookup(instance.guid, id) : null;
     const ring = instance.requestKeyRing;
     const key = found && (!ring || found.keyRingId === ring) ? found : null;
     if (!key) {
