@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-// The npm package has no `main` (shared/docs/STACK.md): import its two entry points directly.
-import IbmKeyProtectApiV2 from '@ibm-cloud/ibm-key-protect/ibm-key-protect-api/v2';
-import { IamAuthenticator } from '@ibm-cloud/ibm-key-protect/auth';
+import { type IbmKeyProtectApiV2, officialSdkClient } from '../testing/official-sdk';
 import { type KmsSuite, startKmsSuite } from '../testing/kms-suite';
 import { type RetrievedImportToken, encryptForImport, openWrappedDek } from '../testing/secure-import';
 
@@ -26,10 +24,7 @@ describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 import tokens and secure
   beforeAll(async () => {
     s = await startKmsSuite();
     bluemixInstance = (await s.instance('kms')).guid;
-    client = new IbmKeyProtectApiV2({
-      authenticator: new IamAuthenticator({ apikey: s.suite.adminApiKey, url: s.iamUrl }),
-      serviceUrl: s.kms.url,
-    });
+    client = officialSdkClient(s);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,6 +1,4 @@
-// The npm package has no `main` (shared/docs/STACK.md): import its two entry points directly.
-import IbmKeyProtectApiV2 from '@ibm-cloud/ibm-key-protect/ibm-key-protect-api/v2';
-import { IamAuthenticator } from '@ibm-cloud/ibm-key-protect/auth';
+import { type IbmKeyProtectApiV2, officialSdkClient } from '../testing/official-sdk';
 import { type KmsSuite, startKmsSuite } from '../testing/kms-suite';
 
 const KEY = 'application/vnd.ibm.kms.key+json';
@@ -20,7 +18,7 @@ interface Collection {
 describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 on policies', () => {
   let s: KmsSuite;
   const clientFor = (serviceUrl: string) =>
-    new IbmKeyProtectApiV2({ authenticator: new IamAuthenticator({ apikey: s.suite.adminApiKey, url: s.iamUrl }), serviceUrl });
+    officialSdkClient(s, serviceUrl);
 
   beforeAll(async () => {
     s = await startKmsSuite();

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-// The npm package has no `main` (shared/docs/STACK.md): import its two entry points directly.
-import IbmKeyProtectApiV2 from '@ibm-cloud/ibm-key-protect/ibm-key-protect-api/v2';
-import { IamAuthenticator } from '@ibm-cloud/ibm-key-protect/auth';
+import { type IbmKeyProtectApiV2, officialSdkClient } from '../testing/official-sdk';
 import { expectEventually } from '@keyward/testing';
 import { type KmsSuite, call, startKmsSuite, tokenFor } from '../testing/kms-suite';
 import { grantServiceOnInstance } from '../testing/service-grants';
@@ -29,10 +27,7 @@ describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 registrations listing', 
   beforeAll(async () => {
     s = await startKmsSuite();
     bluemixInstance = (await s.instance('kms')).guid;
-    client = new IbmKeyProtectApiV2({
-      authenticator: new IamAuthenticator({ apikey: s.suite.adminApiKey, url: s.iamUrl }),
-      serviceUrl: s.kms.url,
-    });
+    client = officialSdkClient(s);
     schematics = await tokenFor(s.iamUrl, s.suite.serviceApiKeys['KEYWARD_SERVICE_APIKEY_SCHEMATICS'] as string);
     await grantServiceOnInstance(s.iamUrl, s.admin, s.account, 'schematics', bluemixInstance);
   }, 120_000);

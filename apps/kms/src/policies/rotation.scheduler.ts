@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import type { Logger } from 'pino';
 import { LOGGER } from '@keyward/platform';
 import { Clock } from '../common/clock';
+import { PeriodicPass } from '../common/periodic-pass';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { KeyActionsService } from '../key-actions/key-actions.service';
 import { KeysRepository } from '../keys/keys.repository';
@@ -17,8 +18,7 @@ const PAGE = 100;
  */
 @Injectable()
 export class RotationScheduler implements OnModuleInit, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private readonly passes: PeriodicPass<number>;
 
   constructor(
     private readonly policies: KeyPoliciesRepository,
@@ -27,29 +27,21 @@ export class RotationScheduler implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.runOnce(), this.settings.schedulerIntervalMs);
-    this.timer.unref();
+  ) {
+    this.passes = new PeriodicPass('rotation policy', () => this.pass(), 0, logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleInit(): void {
+    this.passes.start(this.settings.schedulerIntervalMs);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
   }
 
   /** One pass; answers how many keys it rotated. Tests call it directly after moving the clock. */
   runOnce(): Promise<number> {
-    this.running ??= this.pass()
-      .catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'rotation policy pass failed; the next one retries');
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.passes.runOnce();
   }
 
   private async pass(): Promise<number> {

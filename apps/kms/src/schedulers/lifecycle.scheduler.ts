@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import type { Logger } from 'pino';
 import { LOGGER } from '@keyward/platform';
 import { Clock } from '../common/clock';
+import { PeriodicPass } from '../common/periodic-pass';
 import { KMS_SETTINGS, type KmsSettings } from '../config/kms.config';
 import { KEY_STATE } from '../keys/key-view';
 import { KeysRepository } from '../keys/keys.repository';
@@ -16,8 +17,7 @@ const PAGE = 200;
  */
 @Injectable()
 export class LifecycleScheduler implements OnModuleInit, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes: PeriodicPass<void>;
 
   constructor(
     private readonly keys: KeysRepository,
@@ -25,26 +25,21 @@ export class LifecycleScheduler implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: Clock,
     @Inject(KMS_SETTINGS) private readonly settings: KmsSettings,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.runOnce(), this.settings.schedulerIntervalMs);
-    this.timer.unref();
+  ) {
+    this.passes = new PeriodicPass('key lifecycle', () => this.pass(), undefined, logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleInit(): void {
+    this.passes.start(this.settings.schedulerIntervalMs);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
   }
 
   /** One pass; tests call it directly after moving the clock. */
   runOnce(): Promise<void> {
-    this.running ??= this.pass()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'key lifecycle pass failed; the next one retries'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.passes.runOnce();
   }
 
   private async pass(): Promise<void> {
