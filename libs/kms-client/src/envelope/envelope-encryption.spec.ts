@@ -65,6 +65,18 @@ describe(EnvelopeEncryption.name, () => {
     expect(await cipher.encrypt(dataKey, 'feature flag value', 'env-1/flag-1')).not.toBe(sealed);
   });
 
+  it('refuses a key named by an alias (events name keys by id, so its DEKs would outlive a disabled event), before any KMS call', async () => {
+    const cipher = envelope();
+    const byAlias: KeyRef = { ...key, keyId: 'billing-root' };
+    const refused = { code: 'INVALID_FIELD_ERR', status: 400, target: { type: 'field', name: 'keyId' } };
+    await expect(cipher.createDataKey(byAlias)).rejects.toMatchObject(refused);
+    const stored = { ref: byAlias, wrappedDek: 'AAAA', keyVersionId: 'v' };
+    await expect(cipher.decrypt(stored, 'AAAA', 'x')).rejects.toMatchObject(refused);
+    await expect(cipher.rewrap(stored)).rejects.toMatchObject(refused);
+    expect(kms.requests).toHaveLength(0);
+    expect(deks).toHaveLength(0);
+  });
+
   it('refuses a ciphertext under another AAD or tampered with', async () => {
     const cipher = envelope();
     const dataKey = await cipher.createDataKey(key);

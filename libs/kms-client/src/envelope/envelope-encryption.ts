@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError, type KmsKeyEvent } from '@keyward/contracts';
+import { isKeyId } from '../key-crn';
 import type { KeyRef, KmsClient } from '../kms-client';
 import { DEK_BYTES, openWithDek, sealWithDek } from './aes-gcm';
 
@@ -235,6 +236,10 @@ export class EnvelopeEncryption {
 
   /** Refuses a key whose last event disabled, deleted or purged it, naming its state (DESIGN.md consumer behaviour). */
   private assertUsable(ref: KeyRef): void {
+    if (!isKeyId(ref.keyId)) {
+      // Events name the key by id: under an alias its DEKs would never be wiped on a disabled event.
+      throw new DomainError('INVALID_FIELD_ERR', 'The root key must be named by its id, not an alias: lifecycle events name keys by id', { target: { type: 'field', name: 'keyId' } });
+    }
     const block = this.blocks.get(keyKey(ref.instanceId, ref.keyId));
     if (!block) return;
     if (this.now() - block.at >= this.maxAgeMs && block.eventType !== 'key.purged') {

@@ -20,6 +20,7 @@ const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const apprapp = (n: number) => `crn:v1:keyward:public:apprapp:us-south:a/${ACCOUNT}:5f7e2b10-1111-4222-8333-94444555566${n}::`;
 const SCHEMATICS = `crn:v1:keyward:public:schematics:us-south:a/${ACCOUNT}::workspace:ws-1`;
 const INSTANCE = '9a8b7c6d-1111-4222-8333-944445555777';
+const KEY_1 = '0f0e0d0c-1111-4222-8333-944445555888';
 
 describe(KmsEventSubscriber.name, () => {
   let connection: NatsConnection;
@@ -51,8 +52,8 @@ describe(KmsEventSubscriber.name, () => {
       eventId: randomUUID(),
       eventType: `key.${type}`,
       instanceId: INSTANCE,
-      keyId: 'key-1',
-      keyCrn: `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}:${INSTANCE}:key:key-1`,
+      keyId: KEY_1,
+      keyCrn: `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}:${INSTANCE}:key:${KEY_1}`,
       keyState: type === 'disabled' ? 2 : 1,
       oldKeyVersionId: 'v-1',
       newKeyVersionId: type === 'rotated' ? 'v-2' : 'v-1',
@@ -317,7 +318,7 @@ describe(KmsEventSubscriber.name, () => {
         return dek;
       },
     });
-    const key: KeyRef = { instanceId: INSTANCE, keyId: kms.addKey('key-1'), sourceCrn: apprapp(1) };
+    const key: KeyRef = { instanceId: INSTANCE, keyId: kms.addKey(KEY_1), sourceCrn: apprapp(1) };
     let stored: WrappedDataKey = await envelope.createDataKey(key);
     const sealed = await envelope.encrypt(stored, 'customer secret', 'flag-1');
     const errors: unknown[] = [];
@@ -338,7 +339,7 @@ describe(KmsEventSubscriber.name, () => {
         return { keyVersionId: stored.keyVersionId };
       },
     });
-    const newVersion = kms.rotate('key-1');
+    const newVersion = kms.rotate(KEY_1);
     await publish(event('rotated', [apprapp(1)], { newKeyVersionId: newVersion }));
     await publish(event('disabled', [apprapp(1)]));
     await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));
