@@ -131,6 +131,21 @@ describe('the consumer loop against the real KMS (kms-client ↔ apps/kms)', () 
     expect(dataKey.keyVersionId).toBe(v1);
     const sealed = await envelope.encrypt(dataKey, 'feature-flag: on', 'flags/1');
 
+    // Batches as the KMS answers them (an invalid item fails alone), the KMS named per call, the ring header.
+    const dek = randomBytes(32).toString('base64');
+    const wrappedBatch = await client.wrapBatch(ref, [{ plaintext: dek, aad: ['a'] }, { plaintext: 'not base64!' }]);
+    expect(wrappedBatch).toEqual([{ ciphertext: expect.any(String), keyVersion: { id: v1 } }, { error: { code: 'INVALID_FIELD_ERR', message: expect.any(String) } }]);
+    const ciphertext = (wrappedBatch[0] as { ciphertext: string }).ciphertext;
+    expect(await client.unwrapBatch(ref, [{ ciphertext, aad: ['a'] }, { ciphertext, aad: ['b'] }])).toEqual([
+      { plaintext: dek, keyVersion: { id: v1 } },
+      { error: { code: expect.any(String), message: expect.any(String) } },
+    ]);
+    const elsewhere = new KmsClient({ kmsUrl: 'http://127.0.0.1:9', tokens });
+    expect((await elsewhere.unwrap({ ...ref, kmsUrl }, { ciphertext, aad: ['a'] })).plaintext).toBe(dek);
+    expect(await elsewhere.unwrap(ref, { ciphertext, aad: ['a'] }).catch((e: unknown) => e)).toMatchObject({ code: 'SERVICE_UNAVAILABLE_ERR', status: 503 });
+    expect((await client.unwrap({ ...ref, keyRing: 'default' }, { ciphertext, aad: ['a'] })).plaintext).toBe(dek);
+    expect(await client.unwrap({ ...ref, keyRing: 'no-such-ring' }, { ciphertext, aad: ['a'] }).catch((e: unknown) => e)).toMatchObject({ code: 'KEY_RING_NOT_FOUND_ERR', status: 404 });
+
     const handled: Handled[] = [];
     const everyReplica: string[] = [];
     const logs = createCapturingLogger('apprapp', 'debug');
