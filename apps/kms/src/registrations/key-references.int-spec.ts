@@ -142,6 +142,43 @@ describe('KMS key references and cross-part rules (issue 7)', () => {
     await status(svc('DELETE', regPath(key.id, crn), undefined, inRing), 204);
   });
 
+  it('GET /keys/registrations with X-Kms-Key-Ring is decided on that ring, as GET /keys: a ring-scoped user lists there, an unknown ring is named', async () => {
+    const ring = unique('scoped');
+    const outside = unique('outside');
+    await status(kp('POST', `/key_rings/${ring}`), 201);
+    await status(kp('POST', `/key_rings/${outside}`), 201);
+    const key = await createRoot({ 'x-kms-key-ring': ring });
+    const crn = workspaceCrn();
+    await registerEventually(key.id, crn);
+    const user = await call(s.iamUrl, s.admin, 'POST', '/v1/users', { name: unique('ring-reader') });
+    const apiKey = await call(s.iamUrl, s.admin, 'POST', '/v1/apikeys', { name: 'ring-reader-key', iam_id: user.body.iam_id });
+    const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+      type: 'access',
+      subject: { attributes: [{ key: 'iam_id', operator: 'stringEquals', value: user.body.iam_id }] },
+      resource: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: instance.guid },
+          { key: 'keyRing', operator: 'stringEquals', value: ring },
+        ],
+      },
+      control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }] } },
+    });
+    expect([user.status, apiKey.status, policy.status]).toEqual([201, 201, 201]);
+    const token = await tokenFor(s.iamUrl, apiKey.body.apikey as string);
+
+    const listed = await expectEventually(() => status(kp('GET', '/keys/registrations', undefined, { 'x-kms-key-ring': ring }, token), 200), { timeoutMs: 20_000, intervalMs: 200 });
+    expect(listed.body.resources.map((r: { resourceCrn: string }) => r.resourceCrn)).toEqual([crn]);
+    for (const headers of [{}, { 'x-kms-key-ring': outside }] as Record<string, string>[]) {
+      const refused = await kp('GET', '/keys/registrations', undefined, headers, token);
+      expect({ headers, status: refused.status, code: reason(refused) }).toEqual({ headers, status: 401, code: 'UNAUTHORIZED_ERR' });
+    }
+    const unknown = await kp('GET', '/keys/registrations', undefined, { 'x-kms-key-ring': unique('never') });
+    expect([unknown.status, reason(unknown)]).toEqual([404, 'KEY_RING_NOT_FOUND_ERR']);
+    expect((await kp('GET', '/keys/registrations', undefined, { 'x-kms-key-ring': 'default' })).body.resources.map((r: { keyId: string }) => r.keyId)).not.toContain(key.id);
+  });
+
   it('never lets a dual-authorized delete past a registration (PREV_KEY_DEL_ERR, PROTECTED_RESOURCE_ERR), and keeps the authorization', async () => {
     const second = await userWithRole(s, unique('second-manager'), 'Manager');
     const key = await createRoot();
