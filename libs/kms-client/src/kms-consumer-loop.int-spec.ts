@@ -242,6 +242,55 @@ describe('the consumer loop against the real KMS (kms-client ↔ apps/kms)', () 
     for (const text of dekTexts) expect(everything).not.toContain(text);
   });
 
+  it('a consumer that was away while the key was rotated, deleted and purged gets through every event: a rotation it can no longer apply does not hold the stream', async () => {
+    const kms = await instance('kms');
+    const app = await instance('apprapp');
+    await authorizeApprapp(kms.guid);
+    const kp = (method: string, path: string, body?: unknown) => api(method, `/api/v2${path}`, body, { 'bluemix-instance': kms.guid });
+    const created = await kp('POST', '/keys', {
+      metadata: { collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 },
+      resources: [{ type: 'application/vnd.ibm.kms.key+json', name: 'gone-while-away', extractable: false }],
+    });
+    const keyId = created.body.resources[0].id as string;
+    const tokens = new ServiceTokenProvider({ iamUrl, apiKey: suite.serviceApiKeys[serviceApiKeyEnvName('apprapp')] as string });
+    const client = new KmsClient({ kmsUrl, tokens });
+    const envelope = new EnvelopeEncryption({ client });
+    const ref: KeyRef = { instanceId: kms.guid, keyId, sourceCrn: app.crn };
+    await expectEventually(() => client.register(ref), { timeoutMs: 20_000, intervalMs: 250 });
+    let dataKey = await envelope.createDataKey(ref);
+    const sealed = await envelope.encrypt(dataKey, 'kept until purged', 'row');
+
+    // While the consumer is down: rotated, deleted, purged.
+    for (const [method, path, expected] of [['POST', `/keys/${keyId}/actions/rotate`, 204], ['DELETE', `/keys/${keyId}?force=true`, 204], ['DELETE', `/keys/${keyId}/purge`, 204]] as const) {
+      expect((await kp(method, path)).status).toBe(expected);
+    }
+
+    const seen: string[] = [];
+    const logs = createCapturingLogger('apprapp', 'debug');
+    subscriber = new KmsEventSubscriber({
+      connection: nats,
+      namespace: new SubjectNamespace(suite.prefix),
+      durableName: 'app-configuration-late',
+      ownsResource: isResourceOfService('apprapp'),
+      client,
+      logger: logs.logger,
+      retryDelayMs: () => 200,
+      attachRetryMs: 200,
+      // The event's newKeyVersionId is acknowledged (the default): the rotation was not applied, but handled.
+      handler: async (event) => {
+        if (event.keyId !== keyId) return;
+        seen.push(event.eventType);
+        [dataKey] = (await envelope.applyKeyEvent(event, [dataKey])) as [WrappedDataKey];
+      },
+    });
+    subscriber.start();
+    await expectEventually(() => expect(seen).toEqual(['key.rotated', 'key.deleted', 'key.purged']), { timeoutMs: 20_000, intervalMs: 100 });
+    expect(await envelope.decryptToString(dataKey, sealed, 'row').catch((e: unknown) => e)).toMatchObject({ code: 'KMS_KEY_PURGED_ERR' });
+    expect(logs.lines.filter((line) => /"level":(40|50)/.test(line))).toEqual([]);
+    await expectEventually(async () => expect((await ackRows(keyId)).every((row: { acked: boolean }) => row.acked)).toBe(true));
+    await subscriber.stop();
+  });
+
   async function ackRows(keyId: string) {
     const db = new Client({ connectionString: suite.databases.kms?.url });
     await db.connect();
