@@ -180,6 +180,21 @@ describe(KmsEventSubscriber.name, () => {
     expect((await consumerInfo()).delivered.consumer_seq).toBe(3);
   });
 
+  it('gives up an acknowledgement still unauthorized after unauthorizedAckDeliveries, so one removed authorization does not hold every later event', async () => {
+    const { logger, text } = createCapturingLogger('app-configuration');
+    kms.intercept = (request) => (request.path === '/api/v2/event_ack' && (request.body as { resourceCrn?: string }).resourceCrn === apprapp(1) ? kpError(401, 'UNAUTHORIZED_ERR', 'Unauthorized') : undefined);
+    const handled: string[] = [];
+    await start({ handler: (incoming, registration) => Promise.resolve(void handled.push(`${incoming.eventType} ${registration.resourceCrn}`)), logger, unauthorizedAckDeliveries: 3 });
+    await publish(event('disabled', [apprapp(1)]));
+    await publish(event('enabled', [apprapp(2)]));
+    await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));
+    expect(handled).toEqual([`key.disabled ${apprapp(1)}`, `key.enabled ${apprapp(2)}`]);
+    // Three deliveries of the first event, each event_ack tried twice by the client (a fresh token after a 401).
+    expect(acks().filter((request) => (request.body as { resourceCrn: string }).resourceCrn === apprapp(1))).toHaveLength(6);
+    expect((await consumerInfo()).delivered.consumer_seq).toBe(4);
+    expect(text()).toContain('the KMS refused the acknowledgement; not retried');
+  });
+
   it('after a failed handler, repeats only the registrations not yet acknowledged', async () => {
     const calls: string[] = [];
     let failed = false;
