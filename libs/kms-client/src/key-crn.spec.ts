@@ -21,6 +21,7 @@ describe('root key CRNs', () => {
     ['another service', `crn:v1:keyward:public:apprapp:us-south:a/${ACCOUNT}:${INSTANCE}:key:${KEY}`],
     ['no instance', `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}::key:${KEY}`],
     ['not a CRN', 'key-1'],
+    ['a key named by an alias (events name keys by id)', `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}:${INSTANCE}:key:billing-root`],
   ])('refuses %s', (_case, crn) => {
     expect(parseKeyCrn(crn)).toBeUndefined();
     expect(keyRefFromCrn(crn, 'crn:source')).toBeUndefined();

@@ -11,11 +11,22 @@ export interface KeyLocation {
   keyId: string;
 }
 
-/** Reads a root key CRN (cloud name `keyward` or `bluemix`); undefined when it names no KMS key. */
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `id` is a key id (a UUID) rather than an alias. The KMS takes either, but lifecycle events
+ * name keys by id only: a consumer that knew its key by an alias would never match them (and would go
+ * on using a DEK of a disabled key). An alias can never look like a UUID (docs/KMS.md).
+ */
+export function isKeyId(id: string): boolean {
+  return KEY_ID.test(id);
+}
+
+/** Reads a root key CRN (cloud name `keyward` or `bluemix`); undefined when it names no KMS key (or names it by an alias). */
 export function parseKeyCrn(keyCrn: string): KeyLocation | undefined {
   const crn = parseCrn(keyCrn);
   if (!crn || (crn.service !== 'kms' && crn.service !== 'hs-crypto')) return undefined;
-  if (crn.resourceType !== 'key' || !crn.resource || !crn.serviceInstance) return undefined;
+  if (crn.resourceType !== 'key' || !crn.resource || !crn.serviceInstance || !isKeyId(crn.resource)) return undefined;
   return { serviceName: crn.service, region: crn.location, accountId: crn.accountId, instanceId: crn.serviceInstance, keyId: crn.resource };
 }
 

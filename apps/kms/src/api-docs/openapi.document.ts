@@ -78,10 +78,12 @@ const SECURE_IMPORT_FIELDS = {
 };
 
 const PATH_PARAMETERS: Record<string, object> = {
-  id: { name: 'id', in: 'path', required: true, schema: str },
+  id: { name: 'id', in: 'path', required: true, description: 'the key id, or one of its aliases (exact match); with X-Kms-Key-Ring the key must be in that ring', schema: str },
   alias: { name: 'alias', in: 'path', required: true, description: '2–90 characters from [A-Za-z0-9_-], not a UUID, not a reserved name', schema: str },
   keyRingId: { name: 'keyRingId', in: 'path', required: true, description: '2–100 characters from [A-Za-z0-9_-]', schema: str },
 };
+
+const CRYPTO_UNIT_ID = { name: 'id', in: 'path', required: true, description: 'the hs-crypto instance GUID', schema: str };
 
 const PARAMETERS: Record<string, object> = {
   limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } },
@@ -126,7 +128,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of KMS_ROUTES) {
     const parameters: object[] = [];
-    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) parameters.push(PATH_PARAMETERS[name as string] ?? { name, in: 'path', required: true, schema: str });
+    for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) {
+      // `/crypto_v1/instances/{id}` names an instance, not a key.
+      const known = op.path.startsWith('/crypto_v1/') && name === 'id' ? CRYPTO_UNIT_ID : PATH_PARAMETERS[name as string];
+      parameters.push(known ?? { name, in: 'path', required: true, schema: str });
+    }
     if (op.path.startsWith('/api/v2/')) {
       parameters.push({ name: 'Bluemix-Instance', in: 'header', required: true, description: 'the instance GUID (400 BAD_HEADER_ERR without it)', schema: { type: 'string', format: 'uuid' } });
       parameters.push({ name: 'Correlation-Id', in: 'header', description: 'echoed as correlation-id', schema: str });

@@ -85,8 +85,13 @@ describe('conformance: @ibm-cloud/ibm-key-protect 0.1.2 registrations listing', 
 
     const ring = await client.getRegistrationsAllKeys({ bluemixInstance, xKmsKeyRing: 'default', urlEncodedResourceCrnQuery: encodeURIComponent(query) });
     expect((ring.result as RegistrationList).metadata.collectionTotal).toBe(3);
-    const otherRing = await client.getRegistrationsAllKeys({ bluemixInstance, xKmsKeyRing: 'no-such-ring', urlEncodedResourceCrnQuery: encodeURIComponent(query) });
+    expect((await client.createKeyRing({ bluemixInstance, keyRingId: 'sdk-empty-ring' })).status).toBe(201);
+    const otherRing = await client.getRegistrationsAllKeys({ bluemixInstance, xKmsKeyRing: 'sdk-empty-ring', urlEncodedResourceCrnQuery: encodeURIComponent(query) });
     expect((otherRing.result as RegistrationList).metadata.collectionTotal).toBe(0);
+    // As for GET /keys: a ring that does not exist is named, not taken for an empty one.
+    const unknownRing = (await client.getRegistrationsAllKeys({ bluemixInstance, xKmsKeyRing: 'no-such-ring' }).catch((e: unknown) => e)) as { status: number; body: string };
+    expect(unknownRing.status).toBe(404);
+    expect(unknownRing.body).toContain('KEY_RING_NOT_FOUND_ERR');
   });
 
   it('deleting a registered key needs force (409 without); a preventKeyDeletion registration refuses even force', async () => {

@@ -1,5 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { HEADERS } from '@keyward/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { type AuthenticatedCaller, Authenticated, Caller } from '@keyward/platform';
 import { Instance, KmsAuthGuard } from '../access/kms-auth.guard';
 import type { KmsRequest } from '../access/kms-request';
@@ -15,15 +14,10 @@ export class RegistrationsController {
   // A static segment: Fastify prefers it over the keys controller's `:id`.
   @Get('registrations')
   @Authenticated()
-  listAll(
-    @Caller() caller: AuthenticatedCaller,
-    @Instance() instance: KmsInstance,
-    @Query() query: RegistrationListParams,
-    @Headers(HEADERS.keyRing) keyRing: string | undefined,
-    @Req() request: KmsRequest,
-  ) {
+  // X-Kms-Key-Ring reaches the service as `instance.requestKeyRing` (KmsAuthGuard).
+  listAll(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Query() query: RegistrationListParams, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.list' };
-    return this.registrations.listForInstance(caller, instance, query, keyRing);
+    return this.registrations.listForInstance(caller, instance, query);
   }
 
   @Get(':id/registrations')

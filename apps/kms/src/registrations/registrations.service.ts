@@ -4,6 +4,7 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { KmsAccess } from '../access/kms-access';
 import { Clock } from '../common/clock';
 import type { KmsInstance } from '../instances/instance.repository';
+import { KeyRingsRepository } from '../key-rings/key-rings.repository';
 import { KEY_STATE, collection, effectiveState, rfc3339 } from '../keys/key-view';
 import type { KeyRow } from '../keys/keys.repository';
 import { intParam } from '../keys/key-list-query';
@@ -34,6 +35,7 @@ export class RegistrationsService {
     private readonly keys: KeysService,
     private readonly access: KmsAccess,
     private readonly clock: Clock,
+    private readonly rings: KeyRingsRepository,
   ) {}
 
   async create(caller: AuthenticatedCaller, instance: KmsInstance, id: string, rawCrn: string, body: unknown) {
@@ -99,9 +101,14 @@ export class RegistrationsService {
     return this.list(caller, { ...this.query(instance, params, false), keyId: key.id }, params);
   }
 
-  async listForInstance(caller: AuthenticatedCaller, instance: KmsInstance, params: RegistrationListParams, keyRing: string | undefined) {
-    await this.access.require(caller, instance, 'registrations.list');
-    const ring = keyRing?.trim();
+  /**
+   * With X-Kms-Key-Ring, as `GET /keys`: decided on that ring (a policy on the ring allows it), an
+   * unknown ring is KEY_RING_NOT_FOUND_ERR, and only that ring's keys are listed.
+   */
+  async listForInstance(caller: AuthenticatedCaller, instance: KmsInstance, params: RegistrationListParams) {
+    const ring = instance.requestKeyRing;
+    await this.access.require(caller, instance, 'registrations.list', ring ? { keyRingId: ring } : undefined);
+    if (ring && !(await this.rings.exists(instance.guid, ring))) throw new DomainError('KEY_RING_NOT_FOUND_ERR');
     return this.list(caller, { ...this.query(instance, params, true), ...(ring ? { keyRingId: ring } : {}) }, params);
   }
 

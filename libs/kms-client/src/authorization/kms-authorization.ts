@@ -47,7 +47,7 @@ export function kmsAuthorizationQuery(input: { sourceCrn: string; keyCrn: string
   const source = parseCrn(input.sourceCrn);
   if (!source) throw new DomainError('INVALID_FIELD_ERR', 'The source CRN is not a valid CRN');
   const key = parseKeyCrn(input.keyCrn);
-  if (!key) throw new DomainError('INVALID_FIELD_ERR', 'The key CRN does not name a Key Protect or Hyper Protect Crypto Services root key');
+  if (!key) throw new DomainError('INVALID_FIELD_ERR', 'The key CRN does not name a Key Protect or Hyper Protect Crypto Services root key by its id');
   return {
     source: {
       serviceName: input.serviceName ?? source.service,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KmsKeyEvent } from '@keyward/contracts';
 import { type KeyRef, KmsClient } from '../kms-client';
-import { FakeKmsServer, countingTokens } from '../testing/fake-kms-server';
+import { FakeKmsServer, countingTokens, kpError } from '../testing/fake-kms-server';
 import { EnvelopeEncryption, type EnvelopeEncryptionOptions, type WrappedDataKey } from './envelope-encryption';
 
 const SOURCE_CRN = 'crn:v1:keyward:public:apprapp:us-south:a/0123456789abcdef0123456789abcdef:5f7e2b10-1111-4222-8333-944445555666::';
@@ -63,6 +63,18 @@ describe(EnvelopeEncryption.name, () => {
     await expect(cipher.decryptToString(dataKey, sealed, 'env-1/flag-1')).resolves.toBe('feature flag value');
     expect(kms.requestsTo('/actions/unwrap')).toHaveLength(0);
     expect(await cipher.encrypt(dataKey, 'feature flag value', 'env-1/flag-1')).not.toBe(sealed);
+  });
+
+  it('refuses a key named by an alias (events name keys by id, so its DEKs would outlive a disabled event), before any KMS call', async () => {
+    const cipher = envelope();
+    const byAlias: KeyRef = { ...key, keyId: 'billing-root' };
+    const refused = { code: 'INVALID_FIELD_ERR', status: 400, target: { type: 'field', name: 'keyId' } };
+    await expect(cipher.createDataKey(byAlias)).rejects.toMatchObject(refused);
+    const stored = { ref: byAlias, wrappedDek: 'AAAA', keyVersionId: 'v' };
+    await expect(cipher.decrypt(stored, 'AAAA', 'x')).rejects.toMatchObject(refused);
+    await expect(cipher.rewrap(stored)).rejects.toMatchObject(refused);
+    expect(kms.requests).toHaveLength(0);
+    expect(deks).toHaveLength(0);
   });
 
   it('refuses a ciphertext under another AAD or tampered with', async () => {
@@ -140,6 +152,30 @@ describe(EnvelopeEncryption.name, () => {
     expect(kms.requestsTo('/actions/unwrap')).toHaveLength(1);
     await cipher.applyKeyEvent(keyEvent('key.rotated', key, { newKeyVersionId: newVersion }), [rewrapped!]);
     expect(kms.requestsTo('/actions/rewrap')).toHaveLength(1);
+  });
+
+  it('does not fail a rotated or enabled event for a key no longer usable (it would hold every later event), but does when the KMS is away', async () => {
+    const cipher = envelope();
+    const dataKey = await cipher.createDataKey(key);
+    const newVersion = kms.rotate(key.keyId);
+    const rotated = keyEvent('key.rotated', key, { newKeyVersionId: newVersion });
+    // Deleted (or disabled) at the KMS since the rotation: rewrap is refused with 409, the old form is kept.
+    kms.setState(key.keyId, 5);
+    await expect(cipher.applyKeyEvent(rotated, [dataKey])).resolves.toEqual([dataKey]);
+    // Another replica's copy of the later disabled event already blocked the key here: no KMS call.
+    await cipher.applyKeyEvent(keyEvent('key.disabled', key, { keyState: 2 }), []);
+    const rewraps = kms.requestsTo('/actions/rewrap').length;
+    await expect(cipher.applyKeyEvent(rotated, [dataKey])).resolves.toEqual([dataKey]);
+    expect(kms.requestsTo('/actions/rewrap')).toHaveLength(rewraps);
+    // Enabled, but disabled again at the KMS before this replica unwrapped: the read will ask again.
+    kms.setState(key.keyId, 2);
+    await expect(cipher.applyKeyEvent(keyEvent('key.enabled', key), [dataKey])).resolves.toEqual([dataKey]);
+    expect(cipher.cachedCount).toBe(0);
+    // A KMS that cannot be reached is retried (the event fails), as any other failure.
+    kms.setState(key.keyId, 1);
+    kms.intercept = () => kpError(503, 'SERVICE_UNAVAILABLE_ERR', 'down');
+    await expect(cipher.applyKeyEvent(rotated, [dataKey])).rejects.toMatchObject({ status: 503 });
+    await expect(cipher.applyKeyEvent(keyEvent('key.restored', key), [dataKey])).rejects.toMatchObject({ status: 503 });
   });
 
   it('hands over the DEK rewrapped by the KMS on unwrap after a rotation', async () => {

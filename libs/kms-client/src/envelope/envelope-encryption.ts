@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError, type KmsKeyEvent } from '@keyward/contracts';
+import { isKeyId } from '../key-crn';
 import type { KeyRef, KmsClient } from '../kms-client';
+import { KmsClientError } from '../kms-client-error';
 import { DEK_BYTES, openWithDek, sealWithDek } from './aes-gcm';
 
 /** A DEK as the consumer stores it: wrapped by the customer's root key, never in plaintext. */
@@ -136,12 +138,16 @@ export class EnvelopeEncryption {
     if (UNBLOCKING_EVENTS.has(event.eventType)) {
       this.blocks.delete(key);
       this.wipeKey(event.instanceId, event.keyId);
-      for (const dataKey of dataKeys) await this.refresh(dataKey);
+      // Unwrapping now only saves the next read a KMS call: a key no longer usable leaves it for then.
+      for (const dataKey of dataKeys) await skipIfKeyUnusable(this.refresh(dataKey));
       return [...dataKeys];
     }
     if (event.eventType === 'key.rotated') {
       const rewrapped: WrappedDataKey[] = [];
-      for (const dataKey of dataKeys) rewrapped.push(dataKey.keyVersionId === event.newKeyVersionId ? dataKey : await this.rewrap(dataKey));
+      for (const dataKey of dataKeys) {
+        // The old wrapped form stays valid (unwrap answers the rewrapped one later: onRewrapped).
+        rewrapped.push(dataKey.keyVersionId === event.newKeyVersionId ? dataKey : ((await skipIfKeyUnusable(this.rewrap(dataKey))) ?? dataKey));
+      }
       return rewrapped;
     }
     // key.expired: the key is deactivated (unwrap still works, wrap does not); the KMS decides.
@@ -235,6 +241,10 @@ export class EnvelopeEncryption {
 
   /** Refuses a key whose last event disabled, deleted or purged it, naming its state (DESIGN.md consumer behaviour). */
   private assertUsable(ref: KeyRef): void {
+    if (!isKeyId(ref.keyId)) {
+      // Events name the key by id: under an alias its DEKs would never be wiped on a disabled event.
+      throw new DomainError('INVALID_FIELD_ERR', 'The root key must be named by its id, not an alias: lifecycle events name keys by id', { target: { type: 'field', name: 'keyId' } });
+    }
     const block = this.blocks.get(keyKey(ref.instanceId, ref.keyId));
     if (!block) return;
     if (this.now() - block.at >= this.maxAgeMs && block.eventType !== 'key.purged') {
@@ -262,6 +272,28 @@ export class EnvelopeEncryption {
     return (this.options.now ?? Date.now)();
   }
 }
+
+/**
+ * Events are handled in order, but the key may have changed again since (a rotation handled after the
+ * key was disabled, deleted or purged — that later event is on its way, or another replica's copy of it
+ * already blocked the key here). Such a refusal is answered the same way every time, and throwing would
+ * hold the consumer's every later event (strict order), so the step is skipped; anything else
+ * (the KMS away, 401, 5xx) is thrown and the event retried.
+ */
+async function skipIfKeyUnusable<T>(step: Promise<T>): Promise<T | undefined> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof DomainError && KEY_UNUSABLE_HERE.has(error.code)) return undefined;
+    if (error instanceof KmsClientError && KEY_UNUSABLE_AT_KMS.has(error.status)) return undefined;
+    throw error;
+  }
+}
+
+/** Refused by this cache's own block (the key's disabled, deleted or purged event already seen here). */
+const KEY_UNUSABLE_HERE: ReadonlySet<string> = new Set(['KMS_KEY_UNAVAILABLE_ERR', 'KMS_KEY_PURGED_ERR']);
+/** The KMS: 404 the key is gone (purged), 409 its state (or a sealed domain), 410, 422 this ciphertext will never open. */
+const KEY_UNUSABLE_AT_KMS: ReadonlySet<number> = new Set([404, 409, 410, 422]);
 
 function keyKey(instanceId: string, keyId: string): string {
   return `${instanceId}/${keyId}`;

@@ -20,6 +20,7 @@ const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const apprapp = (n: number) => `crn:v1:keyward:public:apprapp:us-south:a/${ACCOUNT}:5f7e2b10-1111-4222-8333-94444555566${n}::`;
 const SCHEMATICS = `crn:v1:keyward:public:schematics:us-south:a/${ACCOUNT}::workspace:ws-1`;
 const INSTANCE = '9a8b7c6d-1111-4222-8333-944445555777';
+const KEY_1 = '0f0e0d0c-1111-4222-8333-944445555888';
 
 describe(KmsEventSubscriber.name, () => {
   let connection: NatsConnection;
@@ -51,8 +52,8 @@ describe(KmsEventSubscriber.name, () => {
       eventId: randomUUID(),
       eventType: `key.${type}`,
       instanceId: INSTANCE,
-      keyId: 'key-1',
-      keyCrn: `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}:${INSTANCE}:key:key-1`,
+      keyId: KEY_1,
+      keyCrn: `crn:v1:keyward:public:kms:us-south:a/${ACCOUNT}:${INSTANCE}:key:${KEY_1}`,
       keyState: type === 'disabled' ? 2 : 1,
       oldKeyVersionId: 'v-1',
       newKeyVersionId: type === 'rotated' ? 'v-2' : 'v-1',
@@ -177,6 +178,21 @@ describe(KmsEventSubscriber.name, () => {
     await publish(event('enabled', [apprapp(1)]));
     await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));
     expect((await consumerInfo()).delivered.consumer_seq).toBe(3);
+  });
+
+  it('gives up an acknowledgement still unauthorized after unauthorizedAckDeliveries, so one removed authorization does not hold every later event', async () => {
+    const { logger, text } = createCapturingLogger('app-configuration');
+    kms.intercept = (request) => (request.path === '/api/v2/event_ack' && (request.body as { resourceCrn?: string }).resourceCrn === apprapp(1) ? kpError(401, 'UNAUTHORIZED_ERR', 'Unauthorized') : undefined);
+    const handled: string[] = [];
+    await start({ handler: (incoming, registration) => Promise.resolve(void handled.push(`${incoming.eventType} ${registration.resourceCrn}`)), logger, unauthorizedAckDeliveries: 3 });
+    await publish(event('disabled', [apprapp(1)]));
+    await publish(event('enabled', [apprapp(2)]));
+    await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));
+    expect(handled).toEqual([`key.disabled ${apprapp(1)}`, `key.enabled ${apprapp(2)}`]);
+    // Three deliveries of the first event, each event_ack tried twice by the client (a fresh token after a 401).
+    expect(acks().filter((request) => (request.body as { resourceCrn: string }).resourceCrn === apprapp(1))).toHaveLength(6);
+    expect((await consumerInfo()).delivered.consumer_seq).toBe(4);
+    expect(text()).toContain('the KMS refused the acknowledgement; not retried');
   });
 
   it('after a failed handler, repeats only the registrations not yet acknowledged', async () => {
@@ -317,7 +333,7 @@ describe(KmsEventSubscriber.name, () => {
         return dek;
       },
     });
-    const key: KeyRef = { instanceId: INSTANCE, keyId: kms.addKey('key-1'), sourceCrn: apprapp(1) };
+    const key: KeyRef = { instanceId: INSTANCE, keyId: kms.addKey(KEY_1), sourceCrn: apprapp(1) };
     let stored: WrappedDataKey = await envelope.createDataKey(key);
     const sealed = await envelope.encrypt(stored, 'customer secret', 'flag-1');
     const errors: unknown[] = [];
@@ -338,7 +354,7 @@ describe(KmsEventSubscriber.name, () => {
         return { keyVersionId: stored.keyVersionId };
       },
     });
-    const newVersion = kms.rotate('key-1');
+    const newVersion = kms.rotate(KEY_1);
     await publish(event('rotated', [apprapp(1)], { newKeyVersionId: newVersion }));
     await publish(event('disabled', [apprapp(1)]));
     await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(2));

@@ -48,6 +48,12 @@ export interface KmsEventSubscriberOptions {
   retryDelayMs?: (deliveryCount: number) => number;
   /** Wait between attempts to attach while the stream does not exist yet (default 1 s). */
   attachRetryMs?: number;
+  /**
+   * Deliveries of an event whose event_ack the KMS answers 401 (default 10, about 4 minutes with the
+   * default delays) before it is given up like any refused acknowledgement. A grant may come back,
+   * but a customer who removed their authorization must not hold every other customer's events.
+   */
+  unauthorizedAckDeliveries?: number;
 }
 
 /** Every CRN of the consumer's service (`crn:v1:<cloud>:public:<service>:…`), for `ownsResource`. */
@@ -204,7 +210,7 @@ export class KmsEventSubscriber {
     const keepAlive = setInterval(() => msg.working(), Math.max(1000, (this.options.ackWaitMs ?? 30_000) / 2));
     try {
       for (const registration of event.registrations.filter((r) => this.options.ownsResource(r.resourceCrn))) {
-        await this.handleRegistration(event, registration);
+        await this.handleRegistration(event, registration, msg.info.deliveryCount);
       }
       await this.processed.add(event.eventId);
       await msg.ackAck();
@@ -220,7 +226,7 @@ export class KmsEventSubscriber {
     }
   }
 
-  private async handleRegistration(event: KmsKeyEvent, registration: KmsEventRegistration): Promise<void> {
+  private async handleRegistration(event: KmsKeyEvent, registration: KmsEventRegistration, deliveryCount: number): Promise<void> {
     const progressId = `${event.eventId} ${registration.resourceCrn}`;
     if (await this.processed.has(progressId)) return;
     // Handled before but not acknowledged (the KMS was away): acknowledge without handling again.
@@ -240,10 +246,10 @@ export class KmsEventSubscriber {
       if (NOTHING_LEFT_TO_ACK.has(error.status)) {
         // 408: the KMS stopped waiting (acknowledgement window passed); 404: it expects no ack from this resource.
         this.log().warn(context, 'KMS event: the KMS no longer expects this acknowledgement');
-      } else if (REFUSED_FOR_GOOD.has(error.status)) {
+      } else if (REFUSED_FOR_GOOD.has(error.status) || (error.status === 401 && deliveryCount >= (this.options.unauthorizedAckDeliveries ?? 10))) {
         // The same ack would be refused again: retrying would hold every later event (strict order).
         // The KMS keeps listing the event as unacknowledged, so the operator sees it (and can `sync`).
-        this.log().error({ ...context, message: error.message }, 'KMS event: the KMS refused the acknowledgement; not retried');
+        this.log().error({ ...context, deliveryCount, message: error.message }, 'KMS event: the KMS refused the acknowledgement; not retried');
       } else {
         throw error;
       }
@@ -280,7 +286,7 @@ export class KmsEventSubscriber {
 }
 
 const NOTHING_LEFT_TO_ACK = new Set([404, 408]);
-/** Bad body, a resource the token may not act for, a version the KMS does not accept: no retry helps. 401 is retried (a grant may come back). */
+/** Bad body, a resource the token may not act for, a version the KMS does not accept: no retry helps. 401 is retried for a while (a grant may come back). */
 const REFUSED_FOR_GOOD = new Set([400, 403, 409, 422]);
 
 function defaultRetryDelay(deliveryCount: number): number {
