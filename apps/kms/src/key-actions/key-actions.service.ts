@@ -64,10 +64,11 @@ export class KeyActionsService {
     const aad = aadField(input);
     const key = await this.usableKey(caller, instance, id, 'secrets.wrap', [KEY_STATE.active]);
     const result = await this.hsm.op(key.hsmDomainId, 'wrap', { keyId: key.id, ...(plaintext ? { plaintext } : {}), ...(aad ? { aad } : {}) });
+    const known = await this.knowing(key, [result.keyVersion]);
     return {
       ...(result.plaintext ? { plaintext: result.plaintext } : {}),
       ciphertext: result.ciphertext,
-      keyVersion: this.versionRef(key, result.keyVersion),
+      keyVersion: this.versionRef(known, result.keyVersion),
     };
   }
 
@@ -77,10 +78,11 @@ export class KeyActionsService {
     const aad = aadField(input);
     const key = await this.usableKey(caller, instance, id, 'secrets.unwrap', [KEY_STATE.active, KEY_STATE.deactivated]);
     const result = await this.hsm.op(key.hsmDomainId, 'unwrap', { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) });
+    const known = await this.knowing(key, [result.keyVersion, ...(result.rewrapped ? [result.rewrapped.keyVersion] : [])]);
     return {
       plaintext: result.plaintext,
-      keyVersion: this.versionRef(key, result.keyVersion),
-      ...(result.rewrapped ? { ciphertext: result.rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(key, result.rewrapped.keyVersion) } : {}),
+      keyVersion: this.versionRef(known, result.keyVersion),
+      ...(result.rewrapped ? { ciphertext: result.rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(known, result.rewrapped.keyVersion) } : {}),
     };
   }
 
@@ -90,11 +92,12 @@ export class KeyActionsService {
     const aad = aadField(input);
     const key = await this.usableKey(caller, instance, id, 'secrets.rewrap', [KEY_STATE.active, KEY_STATE.deactivated]);
     const result = await this.hsm.op(key.hsmDomainId, 'rewrap', { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) });
+    const known = await this.knowing(key, [result.unwrappedVersion ?? result.keyVersion, result.keyVersion]);
     // As Key Protect: `keyVersion` is the version the given ciphertext was made with, `rewrappedKeyVersion` the new one's.
     return {
       ciphertext: result.ciphertext,
-      keyVersion: this.versionRef(key, result.unwrappedVersion ?? result.keyVersion),
-      rewrappedKeyVersion: this.versionRef(key, result.keyVersion),
+      keyVersion: this.versionRef(known, result.unwrappedVersion ?? result.keyVersion),
+      rewrappedKeyVersion: this.versionRef(known, result.keyVersion),
     };
   }
 
@@ -109,10 +112,10 @@ export class KeyActionsService {
       const plaintext = plaintextField(item);
       const aad = aadField(item);
       return { keyId: key.id, ...(plaintext ? { plaintext } : {}), ...(aad ? { aad } : {}) };
-    }, (result) => ({
+    }, (result, known) => ({
       ...(result['plaintext'] ? { plaintext: result['plaintext'] } : {}),
       ciphertext: result['ciphertext'],
-      keyVersion: this.versionRef(key, result['keyVersion'] as number),
+      keyVersion: this.versionRef(known, result['keyVersion'] as number),
     }));
   }
 
@@ -123,12 +126,12 @@ export class KeyActionsService {
       const ciphertext = ciphertextField(item);
       const aad = aadField(item);
       return { keyId: key.id, ciphertext, ...(aad ? { aad } : {}) };
-    }, (result) => {
+    }, (result, known) => {
       const rewrapped = result['rewrapped'] as { ciphertext: string; keyVersion: number } | undefined;
       return {
         plaintext: result['plaintext'],
-        keyVersion: this.versionRef(key, result['keyVersion'] as number),
-        ...(rewrapped ? { ciphertext: rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(key, rewrapped.keyVersion) } : {}),
+        keyVersion: this.versionRef(known, result['keyVersion'] as number),
+        ...(rewrapped ? { ciphertext: rewrapped.ciphertext, rewrappedKeyVersion: this.versionRef(known, rewrapped.keyVersion) } : {}),
       };
     });
   }
@@ -218,9 +221,19 @@ export class KeyActionsService {
   }
 
   /** The Key Protect version id (a UUID) of an HSM version number. */
+  /**
+   * The key with every version the HSM just answered with. The wrap path reads keys through a
+   * short-lived cache, so a rotation made through another replica may be newer than the row: then read
+   * it again (once).
+   */
+  private async knowing(key: KeyRow, versions: number[]): Promise<KeyRow> {
+    if (versions.every((version) => key.versions.some((known) => known.version === version))) return key;
+    return (await this.keys.find(key.instanceGuid, key.id)) ?? key;
+  }
+
   private versionRef(key: KeyRow, version: number): { id: string } {
     const found = key.versions.find((v) => v.version === version);
-    // A version the HSM made after this request read the key (a concurrent rotate): fall back to the number.
+    // A version the HSM made after this request read the key (a rotation committing right now): fall back to the number.
     return { id: found?.id ?? String(version) };
   }
 
@@ -229,9 +242,10 @@ export class KeyActionsService {
     op: 'wrap.batch' | 'unwrap.batch',
     items: Record<string, unknown>[],
     toHsm: (item: Record<string, unknown>) => unknown,
-    toResult: (result: Record<string, unknown>) => unknown,
+    toResult: (result: Record<string, unknown>, known: KeyRow) => unknown,
   ) {
     const results: unknown[] = new Array(items.length);
+    const answered: { index: number; result: Record<string, unknown> }[] = [];
     const pending: { index: number; request: unknown }[] = [];
     items.forEach((item, index) => {
       try {
@@ -246,11 +260,13 @@ export class KeyActionsService {
       const reply = await this.hsm.op(key.hsmDomainId, op, { items: chunk.map((p) => p.request) });
       reply.results.forEach((answer, j) => {
         const index = (chunk[j] as { index: number }).index;
-        results[index] = answer.ok
-          ? toResult(answer.result as Record<string, unknown>)
-          : { error: { code: answer.error.code, message: answer.error.message } };
+        if (answer.ok) answered.push({ index, result: answer.result as Record<string, unknown> });
+        else results[index] = { error: { code: answer.error.code, message: answer.error.message } };
       });
     }
+    const versions = answered.flatMap(({ result }) => [result['keyVersion'] as number, ...(result['rewrapped'] ? [(result['rewrapped'] as { keyVersion: number }).keyVersion] : [])]);
+    const known = await this.knowing(key, [...new Set(versions)]);
+    for (const { index, result } of answered) results[index] = toResult(result, known);
     return { results };
   }
 }

@@ -52,6 +52,20 @@ describe('the wrap path’s short-lived caches with two KMS replicas', () => {
     expect((await wrap(second.url, id)).status).toBe(200);
   });
 
+  it('a rotation through the other replica shows in the version ids at once, though the key row is cached', async () => {
+    const created = await kp(s.kms.url, 'POST', '/keys', createKeyBody({ name: 'hot-cache-rotated' }));
+    const id = created.body.resources[0].id as string;
+    expect((await wrap(s.kms.url, id)).status).toBe(200);
+    expect((await kp(second.url, 'POST', `/keys/${id}/actions/rotate`)).status).toBe(204);
+    const versions = (await kp(second.url, 'GET', `/keys/${id}/versions`)).body.resources as { id: string }[];
+    expect(versions).toHaveLength(2);
+    // The first replica still has the one-version row cached, yet names the new version by its id.
+    const wrapped = await wrap(s.kms.url, id);
+    expect(wrapped.body.keyVersion.id).toBe(versions[0]!.id);
+    const batch = await kp(s.kms.url, 'POST', `/keys/${id}/actions/wrap_batch`, { items: [{}, {}] });
+    expect(batch.body.results.map((r: { keyVersion: { id: string } }) => r.keyVersion.id)).toEqual([versions[0]!.id, versions[0]!.id]);
+  });
+
   it('an allowedIP policy set through one replica holds on the other within the cache time', async () => {
     expect((await wrap(second.url, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
     const policy = {
