@@ -1,10 +1,21 @@
-import { CONSUMER_SERVICE_NAMES } from '@keyward/contracts';
+import { CONSUMER_SERVICE_NAMES, serviceApiKeyEnvName } from '@keyward/contracts';
 import { kmsClientConfigFrom, kmsClientEnvShape } from '@keyward/kms-client';
-import { type Env, loadServiceConfig } from '@keyward/platform';
+import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
 
-/** Hyper Protect DBaaS's environment: the common variables plus how it reaches the KMS as `hyperp-dbaas-postgresql`. */
+/** The backup worker's own IAM service identity: it reaches keys only through authorization delegation. */
+export const BACKUP_SERVICE = 'hyperp-dbaas-backup' as const;
+
+/**
+ * Hyper Protect DBaaS's environment: the common variables, how it reaches the KMS as
+ * `hyperp-dbaas-postgresql`, and the backup worker's own API key (`hyperp-dbaas-backup`).
+ */
 export function loadDbaasConfig(env: Env) {
   const service = CONSUMER_SERVICE_NAMES['dbaas'];
-  const { service: serviceConfig, own } = loadServiceConfig('dbaas', env, kmsClientEnvShape(service));
-  return { service: serviceConfig, kms: kmsClientConfigFrom(own, service) };
+  const backupKeyEnv = serviceApiKeyEnvName(BACKUP_SERVICE);
+  const { service: serviceConfig, own } = loadServiceConfig('dbaas', env, { ...kmsClientEnvShape(service), [backupKeyEnv]: envFields.secret(20) });
+  const kms = kmsClientConfigFrom(own, service);
+  return { service: serviceConfig, kms, backup: { ...kms, apiKey: own[backupKeyEnv] as string } };
 }
+
+export type DbaasConfig = ReturnType<typeof loadDbaasConfig>;
+export const DBAAS_CONFIG = Symbol('DBAAS_CONFIG');
