@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { DomainError } from '@keyward/contracts';
 import type { WrappedDataKey } from '@keyward/kms-client';
 import type { ClusterRecord } from '../clusters/clusters.repository';
 import { rowAad } from '../data/row-input';
@@ -8,6 +9,10 @@ import { ClusterKeys } from '../keys/cluster-keys';
 import { BackupKms } from '../keys/dbaas-keys';
 import { kmsRefusal } from '../keys/kms-errors';
 import { type BackupRecord, BackupsRepository } from './backups.repository';
+
+const DELEGATION_HINT =
+  'the backup worker runs as hyperp-dbaas-backup, which reaches a key only through an authorization hyperp-dbaas-postgresql → kms (Reader) created with delegation ' +
+  '(keyward iam authorization-policy-create hyperp-dbaas-postgresql kms Reader --delegate …, or "delegate_dependents": true in the policy)';
 
 /** A backup's plaintext snapshot (only ever in memory). */
 export interface Snapshot {
@@ -82,7 +87,11 @@ export class BackupWorker {
     try {
       return await run();
     } catch (error) {
-      throw kmsRefusal(error, doing);
+      const refusal = kmsRefusal(error, doing);
+      if (refusal instanceof DomainError && refusal.code === 'KMS_AUTHORIZATION_MISSING_ERR') {
+        throw new DomainError('KMS_AUTHORIZATION_MISSING_ERR', `${doing}: ${DELEGATION_HINT}`, { cause: error });
+      }
+      throw refusal;
     }
   }
 }
