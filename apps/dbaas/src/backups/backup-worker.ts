@@ -7,6 +7,7 @@ import { rowAad } from '../data/row-input';
 import { type SealedRow, RowsRepository } from '../data/rows.repository';
 import { ClusterKeys } from '../keys/cluster-keys';
 import { BackupKms } from '../keys/dbaas-keys';
+import { assertClusterKeyUsable } from '../keys/key-status-guard';
 import { kmsRefusal } from '../keys/kms-errors';
 import { type BackupRecord, BackupsRepository } from './backups.repository';
 
@@ -38,6 +39,7 @@ export class BackupWorker {
   ) {}
 
   async backUp(cluster: ClusterRecord): Promise<BackupRecord> {
+    assertClusterKeyUsable(cluster);
     const clusterKey = this.keys.dataKey(cluster);
     const snapshot: Snapshot = { rows: [] };
     for (const sealed of await this.rows.list(cluster.id)) {

@@ -43,8 +43,8 @@ export class ClustersRepository {
     await this.prisma.cluster.update({ where: { id }, data: { name } });
   }
 
-  async setKeyStatus(clusterId: string, keyStatus: string): Promise<void> {
-    await this.prisma.clusterNode.updateMany({ where: { clusterId }, data: { keyStatus } });
+  async setKeyStatus(clusterId: string, keyStatus: string, at: Date): Promise<void> {
+    await this.prisma.clusterNode.updateMany({ where: { clusterId }, data: { keyStatus, keyStatusAt: at } });
   }
 
   async saveDataKey(clusterId: string, wrappedDek: string, keyVersionId: string): Promise<void> {

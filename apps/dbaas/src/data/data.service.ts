@@ -4,6 +4,7 @@ import type { AuthenticatedCaller } from '@keyward/platform';
 import { ClusterAccess } from '../clusters/cluster-access';
 import type { ClusterRecord } from '../clusters/clusters.repository';
 import { ClusterKeys } from '../keys/cluster-keys';
+import { assertClusterKeyUsable } from '../keys/key-status-guard';
 import { type JsonRow, checkRow, checkRowId, checkTableName, rowAad, rowFilter } from './row-input';
 import { RowsRepository } from './rows.repository';
 
@@ -24,6 +25,7 @@ export class DataService {
     checkTableName(table);
     const { rowId, row, json } = checkRow(body);
     const cluster = await this.access.cluster(caller, clusterId, 'database.write');
+    assertClusterKeyUsable(cluster);
     const ciphertext = await this.keys.encrypt(this.keys.dataKey(cluster), json, rowAad(cluster.id, table, rowId));
     if (!(await this.rows.insert(cluster.id, { tableName: table, rowId, ciphertext }))) {
       throw new DomainError('CONFLICT_ERR', `Table ${table} already has a row with id ${rowId}`, { target: { type: 'field', name: 'id' } });
@@ -45,6 +47,7 @@ export class DataService {
     checkRowId(rowId);
     const { row, json } = checkRow(body, rowId);
     const cluster = await this.access.cluster(caller, clusterId, 'database.write');
+    assertClusterKeyUsable(cluster);
     const ciphertext = await this.keys.encrypt(this.keys.dataKey(cluster), json, rowAad(cluster.id, table, rowId));
     if (!(await this.rows.update(cluster.id, { tableName: table, rowId, ciphertext }))) throw new DomainError('NOT_FOUND_ERR', `Table ${table} has no row with id ${rowId}`);
     return row;
@@ -62,6 +65,7 @@ export class DataService {
     checkTableName(table);
     const filter = rowFilter(query);
     const cluster = await this.access.cluster(caller, clusterId, 'database.read');
+    assertClusterKeyUsable(cluster);
     const found: JsonRow[] = [];
     for (const sealed of await this.rows.list(cluster.id, table)) {
       const row = await this.open(cluster, table, sealed.rowId, sealed.ciphertext);
@@ -72,6 +76,7 @@ export class DataService {
   }
 
   private async open(cluster: ClusterRecord, table: string, rowId: string, ciphertext: string): Promise<JsonRow> {
+    assertClusterKeyUsable(cluster);
     return JSON.parse(await this.keys.decrypt(this.keys.dataKey(cluster), ciphertext, rowAad(cluster.id, table, rowId))) as JsonRow;
   }
 }

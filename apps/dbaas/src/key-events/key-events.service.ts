@@ -72,7 +72,7 @@ export class KeyEventsService implements OnApplicationBootstrap, OnApplicationSh
     const [now] = await this.envelope.applyKeyEvent(event, [this.keys.dataKey(cluster)]);
     if (now && now.wrappedDek !== cluster.wrappedDek) await this.clusters.saveDataKey(cluster.id, now.wrappedDek, now.keyVersionId);
     const status = keyStatusAfter(event.eventType);
-    if (status) await this.clusters.setKeyStatus(cluster.id, status);
+    if (status) await this.clusters.setKeyStatus(cluster.id, status, new Date(event.timestamp));
     this.logger.info({ eventId: event.eventId, eventType: event.eventType, clusterId: cluster.id, keyStatus: status }, 'cluster key event handled');
     return now ? { keyVersionId: now.keyVersionId } : {};
   }

@@ -1,5 +1,6 @@
 import { expectEventually } from '@keyward/testing';
-import { type DbaasSuite, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
+import { startDbaas } from '../start-dbaas';
+import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
 /**
  * Seed 004 against the real stack: node key status follows the root key's lifecycle events, reads
@@ -82,6 +83,15 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     const refused = await row('a2');
     expect(refused.status).toBe(409);
     expect(refused.body.errors[0].message).toMatch(/restorable until \d{4}-\d{2}-\d{2}T/);
+    // A replica started after the event (empty DEK cache) answers the same, from the nodes' key status.
+    const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl }));
+    try {
+      const fromReplica = await call(replica.url, s.admin, 'GET', `/api/v1/clusters/${clusterId}/tables/accounts/rows/a2`);
+      expect(fromReplica.status).toBe(409);
+      expect(fromReplica.body.errors[0].message).toMatch(/restorable until \d{4}-\d{2}-\d{2}T/);
+    } finally {
+      await replica.close();
+    }
     await expectEventually(async () => expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/restore`)).status).toBe(201), { timeoutMs: 10_000, intervalMs: 200 });
     await waitForKeyStatus('active');
     await expectEventually(async () => expect((await row('a2')).body).toMatchObject({ id: 'a2', owner: 'owner-a2' }), { timeoutMs: 10_000 });

@@ -18,6 +18,7 @@ CREATE TABLE "cluster_nodes" (
     "name" TEXT NOT NULL,
     "status" TEXT NOT NULL,
     "key_status" TEXT NOT NULL,
+    "key_status_at" TIMESTAMP(3),
 
     CONSTRAINT "cluster_nodes_pkey" PRIMARY KEY ("id")
 );
