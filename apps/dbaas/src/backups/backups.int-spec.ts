@@ -4,7 +4,7 @@ import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/db
 /**
  * The backup worker acts as `hyperp-dbaas-backup`: an authorization without delegation lets the
  * cluster work but not its backups; the same authorization with delegation lets both. Backups use the
- * cluster's root key when no backup key was chosen.
+ * cluster's root key when no backup key was chosen. Scheduled backups run by themselves.
  */
 jest.setTimeout(120_000);
 
@@ -16,7 +16,8 @@ describe('DBaaS backups under authorization delegation', () => {
   let policyId: string;
 
   beforeAll(async () => {
-    s = await startDbaasSuite();
+    // Scheduled backups every 3 s, so the scheduler's pass is seen within the test.
+    s = await startDbaasSuite({ KEYWARD_DBAAS_BACKUP_INTERVAL_MS: '3000' });
     kp = await s.kmsInstance();
     key = await s.key(kp.guid);
     policyId = await s.authorize(kp.guid, { delegate: false });
@@ -61,6 +62,19 @@ describe('DBaaS backups under authorization delegation', () => {
     const restored = await s.api('POST', `/clusters/${clusterId}/backups/${backup.body.id}/restore`, { name: 'inventory-copy', region: 'eu-de', plan: 'standard', keyCrn: key.crn });
     expect(restored.status).toBe(201);
     expect((await s.api('GET', `/clusters/${restored.body.id}/tables/items/rows/i1`)).body).toEqual({ id: 'i1', sku: 'sku-secret-1' });
+  });
+
+  it('takes scheduled backups by itself, once per interval', async () => {
+    const scheduled = await expectEventually(
+      async () => {
+        const backups = (await s.api('GET', `/clusters/${clusterId}/backups`)).body.backups as { createdAt: string; rowCount: number }[];
+        expect(backups.length).toBeGreaterThanOrEqual(2);
+        return backups;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
+    for (const backup of scheduled) expect(backup.rowCount).toBe(1);
+    expect(s.logs.text()).toContain('scheduled backup taken');
   });
 
   it('answers 404 for an unknown backup and refuses an invalid restore body before creating anything', async () => {

@@ -12,9 +12,17 @@ export const BACKUP_SERVICE = 'hyperp-dbaas-backup' as const;
 export function loadDbaasConfig(env: Env) {
   const service = CONSUMER_SERVICE_NAMES['dbaas'];
   const backupKeyEnv = serviceApiKeyEnvName(BACKUP_SERVICE);
-  const { service: serviceConfig, own } = loadServiceConfig('dbaas', env, { ...kmsClientEnvShape(service), [backupKeyEnv]: envFields.secret(20) });
+  const { service: serviceConfig, own } = loadServiceConfig('dbaas', env, {
+    ...kmsClientEnvShape(service),
+    [backupKeyEnv]: envFields.secret(20),
+    KEYWARD_DBAAS_BACKUP_INTERVAL_MS: envFields.positiveInt(24 * 3600_000),
+  });
   const kms = kmsClientConfigFrom(own, service);
-  return { service: serviceConfig, kms, backup: { ...kms, apiKey: own[backupKeyEnv] as string } };
+  return {
+    service: serviceConfig,
+    kms,
+    backup: { ...kms, apiKey: own[backupKeyEnv] as string, intervalMs: own['KEYWARD_DBAAS_BACKUP_INTERVAL_MS'] as number },
+  };
 }
 
 export type DbaasConfig = ReturnType<typeof loadDbaasConfig>;

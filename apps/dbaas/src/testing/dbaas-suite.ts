@@ -63,7 +63,7 @@ export interface DbaasSuite {
 }
 
 /** IAM, the HSM and the KMS as built processes, DBaaS in-process, on this suite's databases and NATS prefix. */
-export async function startDbaasSuite(): Promise<DbaasSuite> {
+export async function startDbaasSuite(extraEnv: Record<string, string> = {}): Promise<DbaasSuite> {
   const suite = await createSuiteContext(['iam', 'kms', 'hsm', 'dbaas']);
   const hsmEnv = createHsmDevEnv();
   const output: string[] = [];
@@ -85,7 +85,7 @@ export async function startDbaasSuite(): Promise<DbaasSuite> {
   const iamUrl = urlOf('iam');
   const kmsUrl = urlOf('kms');
   const logs = createCapturingLogger('dbaas', 'debug');
-  const dbaas = await startDbaas(suite.envFor('dbaas', { KEYWARD_IAM_URL: iamUrl, KEYWARD_KMS_URL: kmsUrl }), { logger: logs.logger as Logger });
+  const dbaas = await startDbaas(suite.envFor('dbaas', { KEYWARD_IAM_URL: iamUrl, KEYWARD_KMS_URL: kmsUrl, ...extraEnv }), { logger: logs.logger as Logger });
   const admin = await iamTokenFor(iamUrl, suite.adminApiKey);
   const account = accountOfToken(admin);
   const kp = (method: string, instance: string, path: string, body?: unknown) => call(kmsUrl, admin, method, `/api/v2${path}`, body, { 'bluemix-instance': instance });
