@@ -92,4 +92,15 @@ describe('DBaaS backups under authorization delegation', () => {
     const registrations = (await s.kp('GET', kp.guid, `/keys/${key.id}/registrations`)).body.resources ?? [];
     expect(registrations.map((r: { resourceCrn: string }) => r.resourceCrn)).not.toContain(crn);
   });
+
+  // Its registration cannot be removed by DBaaS once IAM forgot the instance (the KMS refuses a source
+  // CRN naming no instance IAM knows): the KMS has to drop registrations of deleted instances itself.
+  it('removes a cluster whose IAM instance was deleted at IAM directly, with its rows', async () => {
+    const created = await s.api('POST', '/clusters', { name: 'orphan', region: 'eu-de', plan: 'standard', keyCrn: key.crn });
+    expect(created.status).toBe(201);
+    expect((await s.api('POST', `/clusters/${created.body.id}/tables/t/rows`, { id: 'r1' })).status).toBe(201);
+    expect((await call(s.iamUrl, s.admin, 'DELETE', `/v2/resource_instances/${created.body.id}`)).status).toBe(204);
+    await expectEventually(async () => expect((await s.api('GET', `/clusters/${created.body.id}`)).status).toBe(404), { timeoutMs: 10_000, intervalMs: 200 });
+    expect(await s.sql('dbaas', 'SELECT 1 FROM data_rows WHERE cluster_id = $1', [created.body.id])).toEqual([]);
+  });
 });
