@@ -172,6 +172,22 @@ describe('DBaaS clusters and data', () => {
         expect(s.logs.text()).not.toContain('plaintext-marker-7f3a');
       });
 
+      it('never shows the cluster DEK: not in logs, answers or the database, in base64, base64url or hex', async () => {
+        const [stored] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [clusterId]);
+        // The admin (Manager) may unwrap it at the KMS, as an auditor would, to know what to look for.
+        const unwrapped = await s.kp('POST', kp.guid, `/keys/${key.id}/actions/unwrap`, { ciphertext: stored?.wrapped_dek, aad: [clusterCrn] });
+        expect(unwrapped.status).toBe(200);
+        const dek = Buffer.from(unwrapped.body.plaintext as string, 'base64');
+        expect(dek).toHaveLength(32);
+        const answers = JSON.stringify([(await s.api('GET', `/clusters/${clusterId}`)).body, (await s.api('GET', '/clusters')).body, (await s.api('GET', rows())).body]);
+        const dump = JSON.stringify([await s.sql('dbaas', 'SELECT * FROM clusters'), await s.sql('dbaas', 'SELECT * FROM data_rows'), await s.sql('dbaas', 'SELECT * FROM cluster_nodes')]);
+        for (const form of [dek.toString('base64'), dek.toString('base64url'), dek.toString('hex')]) {
+          expect(s.logs.text()).not.toContain(form);
+          expect(answers).not.toContain(form);
+          expect(dump).not.toContain(form);
+        }
+      });
+
       it('answers 404 for a cluster that does not exist, and 401 without a token', async () => {
         expect((await s.api('GET', '/clusters/00000000-0000-0000-0000-000000000000/tables/t/rows')).status).toBe(404);
         expect((await fetch(`${s.dbaas.url}/api/v1/clusters`)).status).toBe(401);

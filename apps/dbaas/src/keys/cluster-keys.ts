@@ -12,7 +12,7 @@ import {
 } from '@keyward/kms-client';
 import { AUTHZ_DECIDER, type AuthzDecider } from '@keyward/platform';
 import { ClusterEnvelope } from './dbaas-keys';
-import { kmsRefusal } from './kms-errors';
+import { keyChoiceRefusal, kmsRefusal } from './kms-errors';
 
 const DBAAS_SERVICE = 'hyperp-dbaas-postgresql';
 
@@ -76,7 +76,7 @@ export class ClusterKeys {
     try {
       return await this.envelope.createDataKey(this.ref(keyCrn, clusterCrn), { kmsAad: [clusterCrn] });
     } catch (error) {
-      throw kmsRefusal(error, `The root key ${keyCrn} cannot protect the cluster`);
+      throw keyChoiceRefusal(error, `The root key ${keyCrn} cannot protect the cluster`);
     }
   }
 
@@ -85,7 +85,7 @@ export class ClusterKeys {
     try {
       await this.client.wrap(this.ref(keyCrn, clusterCrn), { aad: [clusterCrn] });
     } catch (error) {
-      throw kmsRefusal(error, `The ${what} ${keyCrn} cannot be used`);
+      throw keyChoiceRefusal(error, `The ${what} ${keyCrn} cannot be used`);
     }
   }
 

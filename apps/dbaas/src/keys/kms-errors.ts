@@ -8,6 +8,19 @@ import { KmsClientError } from '@keyward/kms-client';
  */
 export function kmsRefusal(error: unknown, doing: string): unknown {
   if (!(error instanceof KmsClientError)) return error;
+  return fromKmsClientError(error, doing);
+}
+
+/**
+ * As kmsRefusal, and a refusal DBaaS raised itself (a key blocked by its last lifecycle event) also
+ * says what DBaaS was doing: for creation, where the user is choosing the key.
+ */
+export function keyChoiceRefusal(error: unknown, doing: string): unknown {
+  if (error instanceof DomainError && !error.isInternal) return new DomainError(error.code, `${doing}: ${error.message}`, { cause: error, ...(error.target ? { target: error.target } : {}) });
+  return kmsRefusal(error, doing);
+}
+
+function fromKmsClientError(error: KmsClientError, doing: string): DomainError {
   const message = `${doing}: ${error.message}`;
   if (error.status >= 500 || error.status === 429) return new DomainError('SERVICE_UNAVAILABLE_ERR', message, { cause: error });
   if (error.status === 401 || error.status === 403) return new DomainError('KMS_AUTHORIZATION_MISSING_ERR', `${message} (DBaaS is not authorized to use this key)`, { cause: error });
