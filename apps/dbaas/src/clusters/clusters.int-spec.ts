@@ -1,5 +1,6 @@
 import { expectEventually } from '@keyward/testing';
-import { type DbaasSuite, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
+import { startDbaas } from '../start-dbaas';
+import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
 /**
  * Clusters and their data API against the real KMS, IAM and HSM (built), Postgres and NATS: the key
@@ -78,6 +79,27 @@ describe('DBaaS clusters and data', () => {
       expect(refused.body.errors[0].message).toContain('chosen only when the cluster is created');
       expect((await s.api('GET', `/clusters/${clusterId}`)).body.kms.keyId).toBe(key.id);
       expect((await s.api('PATCH', `/clusters/${clusterId}`, { name: 'orders-2' })).body.name).toBe('orders-2');
+    });
+
+    it('refuses a cluster without keyCrn when the operator configured no default key, naming the field', async () => {
+      const { keyCrn: _none, ...withoutKey } = body();
+      const refused = await s.api('POST', '/clusters', withoutKey);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ code: 'INVALID_FIELD_ERR', target: 'keyCrn' });
+    });
+
+    it('uses the operator-configured default key for a cluster created without keyCrn', async () => {
+      const ownKey = await s.key(kp.guid);
+      const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl, KEYWARD_DBAAS_DEFAULT_KEY_CRN: ownKey.crn }));
+      try {
+        const { keyCrn: _none, ...withoutKey } = body();
+        const created = await call(replica.url, s.admin, 'POST', '/api/v1/clusters', withoutKey);
+        expect(created.status).toBe(201);
+        expect(created.body.kms).toMatchObject({ keyId: ownKey.id, keyCrn: ownKey.crn });
+        expect(await registrationsOf(ownKey.id)).toEqual([expect.objectContaining({ resourceCrn: created.body.crn })]);
+      } finally {
+        await replica.close();
+      }
     });
 
     it.each([

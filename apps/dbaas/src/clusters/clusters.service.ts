@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError } from '@keyward/contracts';
 import { type AuthenticatedCaller, LOGGER, parsePayload } from '@keyward/platform';
+import { DBAAS_CONFIG, type DbaasConfig } from '../config/dbaas.config';
 import { IamInstances } from '../iam/iam-instances';
 import { ClusterKeys } from '../keys/cluster-keys';
 import { ClusterAccess, DBAAS_SERVICE } from './cluster-access';
@@ -25,6 +26,7 @@ export class ClustersService {
     private readonly access: ClusterAccess,
     private readonly keys: ClusterKeys,
     private readonly instances: IamInstances,
+    @Inject(DBAAS_CONFIG) private readonly config: DbaasConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -38,12 +40,12 @@ export class ClustersService {
     if (!(await this.access.allowed(caller, 'resource-controller.instance.create', accountId))) {
       throw new DomainError('FORBIDDEN_ERR', `The caller may not create ${DBAAS_SERVICE} instances in account ${accountId}`);
     }
-    if (!input.keyCrn) {
+    const keyCrn = input.keyCrn ?? this.config.defaultKeyCrn;
+    if (!keyCrn) {
       throw new DomainError('INVALID_FIELD_ERR', 'keyCrn is required: name the Key Protect or Hyper Protect Crypto Services root key that protects the cluster', {
         target: { type: 'field', name: 'keyCrn' },
       });
     }
-    const keyCrn = input.keyCrn;
     const backupKeyCrn = input.backupKeyCrn ?? keyCrn;
     this.keys.checkCrn(keyCrn, 'keyCrn');
     this.keys.checkCrn(backupKeyCrn, 'backupKeyCrn');

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CONSUMER_SERVICE_NAMES, serviceApiKeyEnvName } from '@keyward/contracts';
 import { kmsClientConfigFrom, kmsClientEnvShape } from '@keyward/kms-client';
 import { type Env, envFields, loadServiceConfig } from '@keyward/platform';
@@ -16,11 +17,15 @@ export function loadDbaasConfig(env: Env) {
     ...kmsClientEnvShape(service),
     [backupKeyEnv]: envFields.secret(20),
     KEYWARD_DBAAS_BACKUP_INTERVAL_MS: envFields.positiveInt(24 * 3600_000),
+    // A root key CRN (crn:v1:…:kms|hs-crypto:…:key:<id>), checked again where it is used.
+    KEYWARD_DBAAS_DEFAULT_KEY_CRN: z.string().regex(/^crn:v1:[a-z]+:public:(kms|hs-crypto):[^:]*:a\/[0-9a-f]{32}:[0-9a-f-]{36}:key:[0-9a-f-]{36}$/, 'must be a root key CRN').optional(),
   });
   const kms = kmsClientConfigFrom(own, service);
   return {
     service: serviceConfig,
     kms,
+    /** The operator's root key for clusters created without a key of their own (none: a key is required). */
+    defaultKeyCrn: own['KEYWARD_DBAAS_DEFAULT_KEY_CRN'] as string | undefined,
     backup: { ...kms, apiKey: own[backupKeyEnv] as string, intervalMs: own['KEYWARD_DBAAS_BACKUP_INTERVAL_MS'] as number },
   };
 }
