@@ -1,0 +1,219 @@
+import { expectEventually } from '@keyward/testing';
+import { startDbaas } from '../start-dbaas';
+import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
+
+/**
+ * Clusters and their data API against the real KMS, IAM and HSM (built), Postgres and NATS: the key
+ * chosen at creation, the pre-flight, the registration, nothing half-created, rows only as ciphertext.
+ */
+jest.setTimeout(120_000);
+
+describe('DBaaS clusters and data', () => {
+  let s: DbaasSuite;
+  let kp: { guid: string; crn: string };
+  let key: { id: string; crn: string };
+
+  beforeAll(async () => {
+    s = await startDbaasSuite();
+    kp = await s.kmsInstance();
+    key = await s.key(kp.guid);
+  });
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const body = (extra: Record<string, unknown> = {}) => ({ name: `c-${Math.random().toString(36).slice(2, 8)}`, region: 'us-south', plan: 'standard', keyCrn: key.crn, databases: ['app'], users: ['alice'], ...extra });
+  const dbaasInstances = async () =>
+    (await fetch(`${s.iamUrl}/v2/resource_instances?service=hyperp-dbaas-postgresql`, { headers: { authorization: `Bearer ${s.admin}` } }).then((r) => r.json() as Promise<{ resources: unknown[] }>)).resources.length;
+  const registrationsOf = async (keyId: string) => (await s.kp('GET', kp.guid, `/keys/${keyId}/registrations`)).body?.resources ?? [];
+
+  describe('without an authorization', () => {
+    it('names the missing hyperp-dbaas-postgresql → kms Reader authorization and creates nothing', async () => {
+      const before = await dbaasInstances();
+      const refused = await s.api('POST', '/clusters', body());
+      expect(refused.status).toBe(403);
+      expect(errorCode(refused)).toBe('KMS_AUTHORIZATION_MISSING_ERR');
+      expect(refused.body.errors[0].message).toContain('hyperp-dbaas-postgresql → kms with the Reader role is missing');
+      expect(refused.body.errors[0].message).toContain(`keyward iam authorization-policy-create hyperp-dbaas-postgresql kms Reader --target-service-instance-id ${kp.guid}`);
+      expect(await dbaasInstances()).toBe(before);
+      expect(await registrationsOf(key.id)).toEqual([]);
+    });
+  });
+
+  describe('with a Reader authorization', () => {
+    let clusterId: string;
+    let clusterCrn: string;
+
+    beforeAll(async () => {
+      await s.authorize(kp.guid);
+      const created = await expectEventually(
+        async () => {
+          const response = await s.api('POST', '/clusters', body({ name: 'orders' }));
+          expect(response.status).toBe(201);
+          return response;
+        },
+        { timeoutMs: 10_000, intervalMs: 300 },
+      );
+      clusterId = created.body.id;
+      clusterCrn = created.body.crn;
+    });
+
+    it('creates a cluster of three nodes whose overview shows the KMS instance and root key, registered with the key', async () => {
+      const cluster = await s.api('GET', `/clusters/${clusterId}`);
+      expect(cluster.status).toBe(200);
+      expect(cluster.body).toMatchObject({ name: 'orders', region: 'us-south', plan: 'standard', databases: ['app'], users: ['alice'], kms: { serviceName: 'kms', instanceId: kp.guid, keyId: key.id, keyCrn: key.crn } });
+      expect(cluster.body.crn).toMatch(/^crn:v1:keyward:public:hyperp-dbaas-postgresql:us-south:a\/[0-9a-f]{32}:[0-9a-f-]{36}::$/);
+      expect(JSON.stringify(cluster.body)).not.toMatch(/wrappedDek|wrapped_dek/);
+      const nodes = await s.api('GET', `/clusters/${clusterId}/nodes`);
+      expect(nodes.body.nodes).toHaveLength(3);
+      for (const node of nodes.body.nodes) expect(node).toMatchObject({ status: 'running', keyStatus: 'active' });
+      expect(await registrationsOf(key.id)).toEqual([expect.objectContaining({ resourceCrn: clusterCrn, preventKeyDeletion: false })]);
+    });
+
+    it('refuses to change the key later, and says why', async () => {
+      const other = await s.key(kp.guid);
+      const refused = await s.api('PATCH', `/clusters/${clusterId}`, { keyCrn: other.crn });
+      expect(refused.status).toBe(409);
+      expect(refused.body.errors[0]).toMatchObject({ code: 'CONFLICT_ERR', target: 'keyCrn' });
+      expect(refused.body.errors[0].message).toContain('chosen only when the cluster is created');
+      expect((await s.api('GET', `/clusters/${clusterId}`)).body.kms.keyId).toBe(key.id);
+      expect((await s.api('PATCH', `/clusters/${clusterId}`, { name: 'orders-2' })).body.name).toBe('orders-2');
+    });
+
+    it('refuses a cluster without keyCrn when the operator configured no default key, naming the field', async () => {
+      const { keyCrn: _none, ...withoutKey } = body();
+      const refused = await s.api('POST', '/clusters', withoutKey);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ code: 'INVALID_FIELD_ERR', target: 'keyCrn' });
+    });
+
+    it('uses the operator-configured default key for a cluster created without keyCrn', async () => {
+      const ownKey = await s.key(kp.guid);
+      const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl, KEYWARD_DBAAS_DEFAULT_KEY_CRN: ownKey.crn }));
+      try {
+        const { keyCrn: _none, ...withoutKey } = body();
+        const created = await call(replica.url, s.admin, 'POST', '/api/v1/clusters', withoutKey);
+        expect(created.status).toBe(201);
+        expect(created.body.kms).toMatchObject({ keyId: ownKey.id, keyCrn: ownKey.crn });
+        expect(await registrationsOf(ownKey.id)).toEqual([expect.objectContaining({ resourceCrn: created.body.crn })]);
+      } finally {
+        await replica.close();
+      }
+    });
+
+    it.each([
+      ['an invalid name', { name: 'Bad Name!' }, 400, 'BAD_BODY_ERR'],
+      ['an unknown region', { region: 'mars-1' }, 400, 'BAD_BODY_ERR'],
+      ['a CRN that names no key', { keyCrn: 'crn:v1:keyward:public:kms:us-south:a/abc:def::' }, 400, 'INVALID_FIELD_ERR'],
+    ])('refuses %s with a 400 and creates nothing', async (_what, extra, status, code) => {
+      const before = await dbaasInstances();
+      const refused = await s.api('POST', '/clusters', body(extra));
+      expect(refused.status).toBe(status);
+      expect(errorCode(refused)).toBe(code);
+      expect(await dbaasInstances()).toBe(before);
+    });
+
+    it('refuses a standard key (400 KEY_ROOT_REQ_ERR) and leaves no instance or registration behind', async () => {
+      const standard = await s.key(kp.guid, { extractable: true });
+      const before = await dbaasInstances();
+      const refused = await s.api('POST', '/clusters', body({ keyCrn: standard.crn }));
+      expect(refused.status).toBe(400);
+      expect(errorCode(refused)).toBe('KEY_ROOT_REQ_ERR');
+      expect(refused.body.errors[0].message).toContain('cannot protect the cluster');
+      expect(await dbaasInstances()).toBe(before);
+      expect(await registrationsOf(standard.id)).toEqual([]);
+    });
+
+    it('refuses a disabled key with a 4xx, and a backup key that cannot be used leaves no registration of the root key', async () => {
+      const disabled = await s.key(kp.guid);
+      expect((await s.kp('POST', kp.guid, `/keys/${disabled.id}/actions/disable`)).status).toBe(204);
+      const before = await dbaasInstances();
+      const refused = await s.api('POST', '/clusters', body({ keyCrn: disabled.crn }));
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.status).toBeLessThan(500);
+      expect(refused.body.errors[0].message).toContain('cannot protect the cluster');
+      const withDisabledBackupKey = await s.api('POST', '/clusters', body({ backupKeyCrn: disabled.crn }));
+      expect(withDisabledBackupKey.status).toBeGreaterThanOrEqual(400);
+      expect(withDisabledBackupKey.status).toBeLessThan(500);
+      expect(await dbaasInstances()).toBe(before);
+      expect((await registrationsOf(key.id)).map((r: { resourceCrn: string }) => r.resourceCrn)).toEqual([clusterCrn]);
+    });
+
+    describe('the data API', () => {
+      const rows = (path = '') => `/clusters/${clusterId}/tables/customers/rows${path}`;
+
+      it('inserts, gets, updates, lists with filters and deletes JSON rows by primary key', async () => {
+        expect((await s.api('POST', rows(), { id: 'c1', name: 'Ada', city: 'London', vip: true })).status).toBe(201);
+        expect((await s.api('POST', rows(), { id: 2, name: 'Grace', city: 'Arlington', vip: false })).status).toBe(201);
+        expect((await s.api('POST', rows(), { id: 'c3', name: 'Edsger', city: 'London', vip: false })).status).toBe(201);
+        expect((await s.api('GET', rows('/c1'))).body).toEqual({ id: 'c1', name: 'Ada', city: 'London', vip: true });
+        expect((await s.api('GET', rows('/2'))).body).toMatchObject({ id: '2', name: 'Grace' });
+        expect((await s.api('PUT', rows('/c1'), { name: 'Ada Lovelace', city: 'London', vip: true })).status).toBe(200);
+        expect((await s.api('GET', rows('/c1'))).body.name).toBe('Ada Lovelace');
+        const london = await s.api('GET', rows('?city=London'));
+        expect(london.body.rows.map((r: { id: string }) => r.id).sort()).toEqual(['c1', 'c3']);
+        expect((await s.api('GET', rows('?city=London&vip=false'))).body.rows.map((r: { id: string }) => r.id)).toEqual(['c3']);
+        expect((await s.api('GET', rows('?limit=1'))).body.rows).toHaveLength(1);
+        expect((await s.api('DELETE', rows('/c3'))).status).toBe(204);
+        expect((await s.api('GET', rows('/c3'))).status).toBe(404);
+      });
+
+      it.each([
+        ['a row that is an array', [1, 2], 400],
+        ['a row that is a string', '"text"', 400],
+        ['a row without an id', { name: 'x' }, 400],
+        ['a row with an object id', { id: { a: 1 }, name: 'x' }, 400],
+        ['an oversized row', { id: 'big', blob: 'x'.repeat(70 * 1024) }, 413],
+      ])('refuses %s with a clear 4xx', async (_what, row, status) => {
+        const refused = await s.api('POST', rows(), row);
+        expect(refused.status).toBe(status);
+        expect(refused.body.errors[0].message).toBeTruthy();
+      });
+
+      it('refuses a duplicate primary key (409), an invalid table name (400) and a changed id on update (400)', async () => {
+        expect((await s.api('POST', rows(), { id: 'dup' })).status).toBe(201);
+        expect((await s.api('POST', rows(), { id: 'dup' })).status).toBe(409);
+        expect((await s.api('POST', `/clusters/${clusterId}/tables/Bad%20Table/rows`, { id: 'x' })).status).toBe(400);
+        expect((await s.api('PUT', rows('/dup'), { id: 'other' })).status).toBe(400);
+        expect((await s.api('PUT', rows('/missing'), { a: 1 })).status).toBe(404);
+      });
+
+      it('stores only ciphertext: the table read directly shows none of the data, and a ciphertext moved to another row does not open', async () => {
+        await s.api('POST', rows(), { id: 'secret-row', motto: 'plaintext-marker-7f3a' });
+        const stored = await s.sql<{ table_name: string; row_id: string; ciphertext: string }>('dbaas', 'SELECT table_name, row_id, ciphertext FROM data_rows WHERE cluster_id = $1', [clusterId]);
+        expect(stored.length).toBeGreaterThan(0);
+        const dump = JSON.stringify(await s.sql('dbaas', 'SELECT * FROM data_rows')) + JSON.stringify(await s.sql('dbaas', 'SELECT * FROM clusters'));
+        for (const plaintext of ['plaintext-marker-7f3a', 'Lovelace', 'London', 'Grace']) expect(dump).not.toContain(plaintext);
+        for (const row of stored) expect(Buffer.from(row.ciphertext, 'base64')[0]).toBe(0x01);
+        const secret = stored.find((row) => row.row_id === 'secret-row')?.ciphertext;
+        await s.sql('dbaas', 'UPDATE data_rows SET ciphertext = $1 WHERE cluster_id = $2 AND row_id = $3', [secret, clusterId, 'dup']);
+        const moved = await s.api('GET', rows('/dup'));
+        expect(moved.status).toBe(422);
+        expect(errorCode(moved)).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+        expect(s.logs.text()).not.toContain('plaintext-marker-7f3a');
+      });
+
+      it('never shows the cluster DEK: not in logs, answers or the database, in base64, base64url or hex', async () => {
+        const [stored] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [clusterId]);
+        // The admin (Manager) may unwrap it at the KMS, as an auditor would, to know what to look for.
+        const unwrapped = await s.kp('POST', kp.guid, `/keys/${key.id}/actions/unwrap`, { ciphertext: stored?.wrapped_dek, aad: [clusterCrn] });
+        expect(unwrapped.status).toBe(200);
+        const dek = Buffer.from(unwrapped.body.plaintext as string, 'base64');
+        expect(dek).toHaveLength(32);
+        const answers = JSON.stringify([(await s.api('GET', `/clusters/${clusterId}`)).body, (await s.api('GET', '/clusters')).body, (await s.api('GET', rows())).body]);
+        const dump = JSON.stringify([await s.sql('dbaas', 'SELECT * FROM clusters'), await s.sql('dbaas', 'SELECT * FROM data_rows'), await s.sql('dbaas', 'SELECT * FROM cluster_nodes')]);
+        for (const form of [dek.toString('base64'), dek.toString('base64url'), dek.toString('hex')]) {
+          expect(s.logs.text()).not.toContain(form);
+          expect(answers).not.toContain(form);
+          expect(dump).not.toContain(form);
+        }
+      });
+
+      it('answers 404 for a cluster that does not exist, and 401 without a token', async () => {
+        expect((await s.api('GET', '/clusters/00000000-0000-0000-0000-000000000000/tables/t/rows')).status).toBe(404);
+        expect((await fetch(`${s.dbaas.url}/api/v1/clusters`)).status).toBe(401);
+      });
+    });
+  });
+});
