@@ -6,6 +6,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { loadAppConfigurationConfig } from './config/app-configuration.config';
 import { AppConfigurationPrisma } from './database/app-configuration-prisma.service';
 import { FlagsModule } from './flags/flags.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { SegmentsModule } from './segments/segments.module';
 
 /** Starts App Configuration: a consumer that encrypts its data with its customers' root keys through the KMS's HTTP API. */
@@ -22,6 +23,7 @@ export async function startAppConfiguration(env: Env, options: { logger?: Logger
       CatalogModule,
       SegmentsModule,
       FlagsModule,
+      IntegrationsModule,
     ],
     errorFormat: 'keyward',
     ...options,

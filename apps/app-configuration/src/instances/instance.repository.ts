@@ -25,17 +25,4 @@ export class InstanceRepository {
     await this.prisma.instance.createMany({ data: [instance], skipDuplicates: true });
     return this.prisma.instance.findUniqueOrThrow({ where: { guid: instance.guid } });
   }
-
-  /** Removes the instance and everything it holds, in one transaction. */
-  async removeWithData(guid: string): Promise<void> {
-    const where = { instanceGuid: guid };
-    await this.prisma.$transaction([
-      this.prisma.flag.deleteMany({ where }),
-      this.prisma.segment.deleteMany({ where }),
-      this.prisma.environment.deleteMany({ where }),
-      this.prisma.collection.deleteMany({ where }),
-      this.prisma.kmsIntegration.deleteMany({ where }),
-      this.prisma.instance.deleteMany({ where: { guid } }),
-    ]);
-  }
 }

@@ -80,7 +80,31 @@ export class IntegrationRepository {
     );
   }
 
-  /** Instance deleted: the registration to remove goes to the pending list in the same transaction as the cleanup. */
+  /**
+   * The instance was deleted: its data goes, and its registration (if any) joins the pending
+   * unregistrations in the same transaction, so it is removed from the KMS even if this process stops now.
+   */
+  async removeInstance(instanceGuid: string): Promise<PendingUnregistrationRecord | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const integration = await tx.kmsIntegration.findUnique({ where: { instanceGuid } });
+      let pending: PendingUnregistrationRecord | undefined;
+      if (integration) {
+        const { sourceCrn, kmsInstanceId, keyId, keyCrn } = integration;
+        await tx.pendingUnregistration.createMany({ data: [{ sourceCrn, instanceGuid, kmsInstanceId, keyId, keyCrn }], skipDuplicates: true });
+        pending = (await tx.pendingUnregistration.findUnique({ where: { sourceCrn } })) ?? undefined;
+      }
+      const where = { instanceGuid };
+      await tx.flag.deleteMany({ where });
+      await tx.segment.deleteMany({ where });
+      await tx.environment.deleteMany({ where });
+      await tx.collection.deleteMany({ where });
+      await tx.kmsIntegration.deleteMany({ where });
+      await tx.instance.deleteMany({ where: { guid: instanceGuid } });
+      return pending;
+    });
+  }
+
+  /** A failed connect's registration that could not be removed at once: retried like a deleted instance's. */
   async queueUnregistration(pending: Omit<PendingUnregistrationRecord, 'attempts' | 'lastError' | 'createdAt'>): Promise<void> {
     await this.prisma.pendingUnregistration.createMany({ data: [pending], skipDuplicates: true });
   }

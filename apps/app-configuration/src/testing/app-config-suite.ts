@@ -27,6 +27,10 @@ export interface AppConfigSuite {
   instance(service: 'apprapp' | 'kms', plan: string): Promise<{ guid: string; crn: string; resource_group_id: string }>;
   /** A user of the suite's account with `role` on the given App Configuration instance. */
   userWithRole(role: 'Reader' | 'Writer' | 'Manager', instanceGuid: string): Promise<string>;
+  /** A root key (or a standard key) in a Key Protect instance, created by the admin. */
+  rootKey(kmsGuid: string, options?: { extractable?: boolean }): Promise<{ id: string; crn: string }>;
+  /** The IAM authorization App Configuration instance → Key Protect instance (Reader), as `keyward iam authorization-policy-create` makes it. */
+  authorize(appGuid: string, kmsGuid: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +106,27 @@ export async function startAppConfigSuite(options: { kms?: boolean; env?: Record
       });
       if (policy.status !== 201) throw new Error(`policy creation failed: ${policy.status} ${policy.text}`);
       return iamTokenFor(iamUrl, key.body.apikey);
+    },
+    rootKey: async (kmsGuid, keyOptions = {}) => {
+      const created = await callAt(
+        kmsUrl,
+        admin,
+        'POST',
+        '/api/v2/keys',
+        { metadata: { collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 }, resources: [{ type: 'application/vnd.ibm.kms.key+json', name: `k-${Math.random().toString(36).slice(2, 8)}`, extractable: keyOptions.extractable ?? false }] },
+        { 'bluemix-instance': kmsGuid },
+      );
+      if (created.status !== 201) throw new Error(`key creation failed: ${created.status} ${created.text}`);
+      return { id: created.body.resources[0].id, crn: created.body.resources[0].crn };
+    },
+    authorize: async (appGuid, kmsGuid) => {
+      const policy = await callAt(iamUrl, admin, 'POST', '/v1/policies', {
+        type: 'authorization',
+        subjects: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: 'apprapp' }, { name: 'serviceInstance', value: appGuid }] }],
+        roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }],
+        resources: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: 'kms' }, { name: 'serviceInstance', value: kmsGuid }] }],
+      });
+      if (policy.status !== 201) throw new Error(`authorization not created: ${policy.status} ${policy.text}`);
     },
     close: async () => {
       await app.close();
