@@ -1,24 +1,23 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Subscription } from 'nats';
 import type { Logger } from 'pino';
-import { IAM_EVENT_SUBJECTS, serviceInstanceSchema } from '@keyward/contracts';
 import { KmsClient } from '@keyward/kms-client';
 import { HealthRegistry, LOGGER, NatsConnectionHolder, SubjectNamespace } from '@keyward/platform';
 import { IntegrationRepository, type PendingUnregistrationRecord } from '../integrations/integration.repository';
+import { IamInstanceEvents } from './iam-instance-events';
 import { APP_CONFIGURATION_SERVICE, InstancesService } from './instances.service';
 
 /** How often pending unregistrations are tried again. */
 export const UNREGISTER_RETRY_MS = 15_000;
 
 /**
- * IAM's instance events: created → set up at once; deleted → the instance's data goes and its KMS
+ * IAM's instance events (a durable JetStream consumer, IamInstanceEvents): created → set up at once; deleted → the instance's data goes and its KMS
  * registration is removed. An unregistration that fails stays in `pending_unregistrations`, is
  * retried every UNREGISTER_RETRY_MS, shows in /health (`kms-unregistrations`) and in
  * `GET /apprapp/feature/v1/pending_unregistrations`, so an operator can finish it.
  */
 @Injectable()
 export class InstanceLifecycleService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private subscriptions: Subscription[] = [];
+  private events?: IamInstanceEvents;
   private timer?: NodeJS.Timeout;
   private retrying?: Promise<void>;
 
@@ -44,25 +43,24 @@ export class InstanceLifecycleService implements OnModuleInit, OnApplicationBoot
   }
 
   onApplicationBootstrap(): void {
-    const connection = this.nats.get();
-    const handle = (deleted: boolean) => (_error: unknown, message: { data: Uint8Array }) => {
-      const parsed = serviceInstanceSchema.safeParse(safeJson(message.data));
-      if (!parsed.success || parsed.data.service !== APP_CONFIGURATION_SERVICE) return;
-      const work = deleted ? this.instanceDeleted(parsed.data.guid) : this.instances.setUp(parsed.data).then(() => undefined);
-      work.catch((error: unknown) => this.logger.warn({ instance: parsed.data.guid, err: (error as Error).message }, 'instance event not handled'));
-    };
-    this.subscriptions = [
-      connection.subscribe(this.namespace.subject(IAM_EVENT_SUBJECTS.instanceCreated), { callback: handle(false) }),
-      connection.subscribe(this.namespace.subject(IAM_EVENT_SUBJECTS.instanceDeleted), { callback: handle(true) }),
-    ];
+    this.events = new IamInstanceEvents({
+      connection: this.nats.get(),
+      namespace: this.namespace,
+      logger: this.logger,
+      handle: async (instance, kind) => {
+        if (instance.service !== APP_CONFIGURATION_SERVICE) return;
+        if (kind === 'deleted') await this.instanceDeleted(instance.guid);
+        else await this.instances.setUp(instance);
+      },
+    });
+    this.events.start();
     this.timer = setInterval(() => void this.retryPending(), UNREGISTER_RETRY_MS);
     this.timer.unref();
     void this.retryPending();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.subscriptions = [];
+    await this.events?.stop();
     if (this.timer) clearInterval(this.timer);
     await this.retrying;
   }
@@ -100,13 +98,5 @@ export class InstanceLifecycleService implements OnModuleInit, OnApplicationBoot
       await this.integrations.pendingFailed(pending.sourceCrn, (error as Error).message);
       this.logger.warn({ resourceCrn: pending.sourceCrn, keyId: pending.keyId, err: (error as Error).message }, 'unregistration failed; retried later');
     }
-  }
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return undefined;
   }
 }
