@@ -1,3 +1,5 @@
+import { serviceApiKeyEnvName } from '@keyward/contracts';
+import { ServiceTokenProvider } from '@keyward/platform';
 import { expectEventually } from '@keyward/testing';
 import { AppConfigurationPrisma } from '../database/app-configuration-prisma.service';
 import { type AppConfigSuite, startAppConfigSuite } from '../testing/app-config-suite';
@@ -77,6 +79,16 @@ describe('App Configuration Key Management integration', () => {
 
     // Connecting twice is a 409.
     expect((await connect()).body.errors[0].code).toBe('KMS_INTEGRATION_EXISTS_ERR');
+
+    // The plaintext DEK (unwrapped here as App Configuration would) appears in no log line and no column.
+    const tokens = new ServiceTokenProvider({ iamUrl: s.iamUrl, apiKey: s.suite.serviceApiKeys[serviceApiKeyEnvName('apprapp')] as string });
+    const unwrapped = await s.callAt(s.kmsUrl, await tokens.get(), 'POST', `/api/v2/keys/${key.id}/actions/unwrap`, { ciphertext: stored.wrappedDek, aad: [app.crn] }, { 'bluemix-instance': kp.guid, 'x-keyward-source-crn': app.crn });
+    expect(unwrapped.status).toBe(200);
+    const dek = Buffer.from(unwrapped.body.plaintext as string, 'base64');
+    expect(dek).toHaveLength(32);
+    const forms = [dek.toString('base64'), dek.toString('hex'), dek.toString('base64url')];
+    const everything = s.logs.text() + JSON.stringify(await db.kmsIntegration.findMany()) + JSON.stringify(await db.segment.findMany());
+    for (const form of forms) expect(everything).not.toContain(form);
   });
 
   it('refuses other plans with a 4xx that says Enterprise, and a Writer (not Manager) outright', async () => {
