@@ -21,3 +21,4 @@ export * from './kms/kms.subjects';
 export * from './kms/kms.errors';
 export * from './kms/kms.events';
 export * from './kms/kms-consumer.errors';
+export * from './app-configuration/app-configuration.errors';

@@ -1,0 +1,101 @@
+import { type AppConfigSuite, startAppConfigSuite } from './testing/app-config-suite';
+
+/** The feature-flag service on real Postgres and NATS, with IAM as built deciding every call by the caller's role on the instance. */
+jest.setTimeout(120_000);
+
+describe('App Configuration: environments, collections, features, properties, segments and evaluation', () => {
+  let s: AppConfigSuite;
+  let guid: string;
+  let writer: string;
+  let reader: string;
+  const base = () => `/apprapp/feature/v1/instances/${guid}`;
+
+  beforeAll(async () => {
+    s = await startAppConfigSuite();
+    guid = (await s.instance('apprapp', 'lite')).guid;
+    writer = await s.userWithRole('Writer', guid);
+    reader = await s.userWithRole('Reader', guid);
+  });
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('lets a Writer build the configuration and a Reader evaluate it', async () => {
+    expect((await s.call(writer, 'POST', `${base()}/environments`, { environment_id: 'prod', name: 'Production' })).status).toBe(201);
+    expect((await s.call(writer, 'POST', `${base()}/collections`, { collection_id: 'web', name: 'Web app' })).status).toBe(201);
+    const segment = await s.call(writer, 'POST', `${base()}/segments`, {
+      segment_id: 'staff',
+      name: 'Staff',
+      rules: [{ attribute_name: 'email', operator: 'endsWith', values: ['@example.com'] }],
+    });
+    expect(segment.status).toBe(201);
+    expect((await s.call(writer, 'POST', `${base()}/segments`, { segment_id: 'de', name: 'Germany', rules: [{ attribute_name: 'country', operator: 'in', values: ['DE', 'AT'] }] })).status).toBe(201);
+    const feature = await s.call(writer, 'POST', `${base()}/environments/prod/features`, {
+      feature_id: 'banner',
+      name: 'Banner',
+      type: 'STRING',
+      enabled_value: 'new',
+      disabled_value: 'old',
+      enabled: true,
+      rollout_percentage: 0,
+      segment_rules: [
+        { rules: [{ segments: ['staff'] }], value: 'staff', order: 1 },
+        { rules: [{ segments: ['de'] }], value: 'german', order: 2 },
+      ],
+      collections: [{ collection_id: 'web' }],
+    });
+    expect(feature.status).toBe(201);
+    expect(feature.body).toMatchObject({ feature_id: 'banner', enabled: true, collections: [{ collection_id: 'web' }] });
+    const property = await s.call(writer, 'POST', `${base()}/environments/prod/properties`, { property_id: 'limit', name: 'Limit', type: 'NUMERIC', value: 10, segment_rules: [{ rules: [{ segments: ['staff'] }], value: 100, order: 1 }] });
+    expect(property.status).toBe(201);
+
+    const evaluate = (kind: string, id: string, entity_id: string, entity_attributes: Record<string, unknown>) =>
+      s.call(reader, 'POST', `${base()}/environments/prod/${kind}/${id}/evaluate`, { entity_id, entity_attributes });
+    expect((await evaluate('features', 'banner', 'u1', { email: 'ann@example.com', country: 'DE' })).body).toMatchObject({ value: 'staff', reason: 'segment' });
+    expect((await evaluate('features', 'banner', 'u2', { email: 'bob@example.org', country: 'AT' })).body).toMatchObject({ value: 'german' });
+    expect((await evaluate('features', 'banner', 'u3', { email: 'eve@example.org', country: 'FR' })).body).toMatchObject({ value: 'old', reason: 'rollout' });
+    expect((await evaluate('properties', 'limit', 'u1', { email: 'ann@example.com' })).body).toMatchObject({ value: 100 });
+    expect((await evaluate('properties', 'limit', 'u3', {})).body).toMatchObject({ value: 10, reason: 'default' });
+
+    expect((await s.call(reader, 'GET', `${base()}/segments/staff`)).body).toMatchObject({ segment_id: 'staff', rules: [{ attribute_name: 'email', operator: 'endsWith' }] });
+    expect((await s.call(reader, 'GET', `${base()}/environments/prod/features`)).body.total_count).toBe(1);
+  });
+
+  it('refuses a Reader’s edits (403 naming the role), a missing token (401) and an unknown instance (404)', async () => {
+    const refused = await s.call(reader, 'POST', `${base()}/environments`, { environment_id: 'dev', name: 'Dev' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.errors[0]).toMatchObject({ code: 'FORBIDDEN_ERR' });
+    expect(refused.body.errors[0].message).toContain('Writer role (apprapp.environments.write)');
+    expect((await s.call(undefined, 'GET', `${base()}/segments`)).status).toBe(401);
+    expect((await s.call(writer, 'GET', '/apprapp/feature/v1/instances/00000000-0000-4000-8000-000000000000/segments')).status).toBe(404);
+    // A Writer of this instance has no role on another one.
+    const other = await s.instance('apprapp', 'lite');
+    expect((await s.call(writer, 'GET', `/apprapp/feature/v1/instances/${other.guid}/segments`)).status).toBe(403);
+  });
+
+  it('answers malformed rules, unknown attributes and bad values with a 400 naming the field', async () => {
+    const bad = async (rules: unknown) => (await s.call(writer, 'POST', `${base()}/segments`, { segment_id: 'bad', name: 'Bad', rules })).body;
+    expect(await bad([{ attribute_name: 'email', operator: 'like', values: ['x'] }])).toMatchObject({ errors: [{ code: 'INVALID_SEGMENT_RULE_ERR', target: 'rules.0.operator' }] });
+    expect(await bad([{ attribute_name: 'e-mail address', operator: 'is', values: ['x'] }])).toMatchObject({ errors: [{ code: 'INVALID_SEGMENT_RULE_ERR', target: 'rules.0.attribute_name' }] });
+    expect(await bad([{ attribute_name: 'age', operator: 'greaterThan', values: ['old'] }])).toMatchObject({ errors: [{ code: 'INVALID_SEGMENT_RULE_ERR' }] });
+    const huge = await s.call(writer, 'POST', `${base()}/segments`, { segment_id: 'big', name: 'Big', rules: [{ attribute_name: 'a', operator: 'in', values: Array.from({ length: 100 }, () => 'x'.repeat(250)) }] });
+    expect(huge.status).toBe(413);
+    const wrongType = await s.call(writer, 'POST', `${base()}/environments/prod/features`, { feature_id: 'f', name: 'F', type: 'BOOLEAN', enabled_value: 'yes', disabled_value: false });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.errors[0].target).toBe('enabled_value');
+    const unknownSegment = await s.call(writer, 'POST', `${base()}/environments/prod/features`, {
+      feature_id: 'g',
+      name: 'G',
+      type: 'BOOLEAN',
+      enabled_value: true,
+      disabled_value: false,
+      segment_rules: [{ rules: [{ segments: ['nope'] }], value: true, order: 1 }],
+    });
+    expect(unknownSegment.body.errors[0]).toMatchObject({ code: 'INVALID_FIELD_ERR', message: 'Segment nope does not exist' });
+    expect((await s.call(writer, 'POST', `${base()}/segments`, { segment_id: 'staff', name: 'Again', rules: [{ attribute_name: 'a', operator: 'is', values: ['b'] }] })).status).toBe(409);
+    // A segment in use cannot be deleted.
+    expect((await s.call(writer, 'DELETE', `${base()}/segments/staff`)).status).toBe(409);
+    expect((await s.call(reader, 'POST', `${base()}/environments/prod/features/banner/evaluate`, { entity_attributes: {} })).status).toBe(400);
+  });
+});
