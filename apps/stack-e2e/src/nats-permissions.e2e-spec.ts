@@ -137,6 +137,19 @@ describe('NATS permissions generated from the subject table', () => {
     expect(iam.violations).toEqual([]);
   });
 
+  it('lets the KMS and a consumer hear IAM events live, as their caches need', async () => {
+    const heard: string[] = [];
+    const listeners = await Promise.all((['kms', 'app-configuration'] as const).map((app) => connectAs(app)));
+    for (const [i, listener] of listeners.entries()) {
+      listener.connection.subscribe(IAM_EVENT_SUBJECTS.policyChanged, { callback: () => heard.push(String(i)) });
+      await listener.connection.flush();
+    }
+    const iam = await connectAs('iam');
+    iam.connection.publish(IAM_EVENT_SUBJECTS.policyChanged, JSONCodec().encode({ probe: true }));
+    await expectEventually(() => expect(heard.sort()).toEqual(['0', '1']));
+    for (const listener of listeners) expect(listener.violations).toEqual([]);
+  });
+
   it('refuses a wrong password', async () => {
     await expect(connect({ servers: natsUrl(), user: 'kms', pass: 'not-the-password' })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
   });

@@ -40,6 +40,11 @@ describe(natsPermissionsFor.name, () => {
     expect(subscribers('rpc.iam.authz.check.v1')).toEqual(['iam']);
   });
 
+  it('lets every service hear IAM events live (cached decisions dropped at once), and only consumers the KMS key events', () => {
+    expect(subscribers('events.iam.policy.changed.v1')).toEqual(APPS);
+    expect(subscribers('events.kms.key.disabled.v1')).toEqual([...CONSUMER_APPS].sort((a, b) => APPS.indexOf(a) - APPS.indexOf(b)));
+  });
+
   it('lets each user read only its own reply inbox', () => {
     for (const app of APPS) {
       const inboxes = natsPermissionsFor(app).subscribe.filter((pattern) => pattern.startsWith('_INBOX'));
@@ -48,11 +53,11 @@ describe(natsPermissionsFor.name, () => {
     }
   });
 
-  it('gives consumers no request subject to answer, no stream to create, and no core subscription to events', () => {
+  it('gives consumers no request subject to answer and no stream to create; events they may also hear live', () => {
     for (const app of CONSUMER_APPS) {
       const permissions = natsPermissionsFor(app);
       expect(permissions.allowResponses).toBe(false);
-      expect(permissions.subscribe).toEqual([`_INBOX.${app}.>`]);
+      expect(permissions.subscribe).toEqual([`_INBOX.${app}.>`, 'events.iam.>', 'events.kms.key.>'].sort());
       expect(permissions.publish.filter((subject) => subject.startsWith('$JS.API.STREAM.') && !subject.startsWith('$JS.API.STREAM.INFO.'))).toEqual([]);
       expect(allows(permissions.publish, '$JS.API.CONSUMER.DURABLE.CREATE.KMS_EVENTS.app')).toBe(true);
     }

@@ -46,8 +46,8 @@ function streamReaderApi(stream: string): string[] {
 
 /**
  * Exactly what `app` may publish and subscribe to: the subject table's rows where it is a publisher or
- * a subscriber, the JetStream API calls for its own streams and the streams it reads, and its own
- * reply inbox. Nothing else: deny by default.
+ * a subscriber (events both live and through their stream), the JetStream API calls for its own
+ * streams and the streams it reads, and its own reply inbox. Nothing else: deny by default.
  */
 export function natsPermissionsFor(app: KeywardAppName): NatsPermissions {
   const publish = new Set<string>();
@@ -56,10 +56,12 @@ export function natsPermissionsFor(app: KeywardAppName): NatsPermissions {
   for (const rule of SUBJECT_TABLE) {
     if (rule.publishers.includes(app)) publish.add(rule.pattern);
     if (!rule.subscribers.includes(app)) continue;
+    subscribe.add(rule.pattern);
     if (rule.kind === 'rpc') {
-      subscribe.add(rule.pattern);
       allowResponses = true;
     } else {
+      // Events: durable processing reads the stream; a live (core) subscription is for signals every
+      // replica must see at once, such as dropping cached IAM decisions on events.iam.policy.changed.v1.
       for (const stream of streamsCovering(rule.pattern)) streamReaderApi(stream.name).forEach((subject) => publish.add(subject));
     }
   }
