@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type KmsClientConfig, KmsClientModule } from '@keyward/kms-client';
+import { WorkspaceKeys } from '../encryption/workspace-keys';
+import { KmsSettingsController } from '../kms-settings/kms-settings.controller';
+import { KmsSettingsRepository } from '../kms-settings/kms-settings.repository';
+import { KmsSettingsService } from '../kms-settings/kms-settings.service';
+import { SCHEMATICS_DEFAULT_KEY, configuredDefaultKey } from './default-key';
+import { WorkspaceRepository } from './workspace.repository';
+import { WorkspacesController } from './workspaces.controller';
+import { WorkspacesService } from './workspaces.service';
+
+/** Workspaces and the per-location KMS settings their data keys follow. */
+@Module({})
+export class WorkspacesModule {
+  static register(options: { kms: KmsClientConfig; defaultKeyCrn?: string }): DynamicModule {
+    return {
+      module: WorkspacesModule,
+      // The app's one KmsClient (and the KMS in /health) lives here, where the keys are used.
+      imports: [KmsClientModule.register(options.kms)],
+      controllers: [WorkspacesController, KmsSettingsController],
+      providers: [
+        WorkspaceRepository,
+        WorkspaceKeys,
+        WorkspacesService,
+        KmsSettingsRepository,
+        KmsSettingsService,
+        { provide: SCHEMATICS_DEFAULT_KEY, useValue: configuredDefaultKey(options.defaultKeyCrn) },
+      ],
+      exports: [WorkspacesService, WorkspaceRepository, WorkspaceKeys],
+    };
+  }
+}
