@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Put, Query, UseGuards } from '@nestjs/common';
-import { type AuthenticatedCaller, Authorize, Caller, KeywardAuthGuard } from '@keyward/platform';
-import { requireLocation } from '../common/locations';
+import { Body, Controller, Get, Headers, Put, Query, UseGuards } from '@nestjs/common';
+import { DomainError } from '@keyward/contracts';
+import { type AuthenticatedCaller, Authorize, Caller, KeywardAuthGuard, bearerToken } from '@keyward/platform';
+import { requireLocation, requireScheme } from '../common/locations';
+import { KmsInstancesService } from './kms-instances.service';
 import { KmsSettingsService, kmsSettingsView } from './kms-settings.service';
 
 const onAccount = (_request: unknown, caller: AuthenticatedCaller) => ({ serviceName: 'schematics', accountId: caller.principal.accountId });
@@ -9,7 +11,18 @@ const onAccount = (_request: unknown, caller: AuthenticatedCaller) => ({ service
 @Controller('v2/settings/kms')
 @UseGuards(KeywardAuthGuard)
 export class KmsSettingsController {
-  constructor(private readonly settings: KmsSettingsService) {}
+  constructor(
+    private readonly settings: KmsSettingsService,
+    private readonly instances: KmsInstancesService,
+  ) {}
+
+  @Get('instances')
+  @Authorize('schematics.kms-settings.read', onAccount)
+  listInstances(@Caller() caller: AuthenticatedCaller, @Headers('authorization') authorization: string | undefined, @Query('location') location: unknown, @Query('scheme') scheme: unknown) {
+    const token = bearerToken(authorization);
+    if (!token) throw new DomainError('UNAUTHORIZED_ERR');
+    return this.instances.list(caller.principal.accountId, token, requireLocation(location), requireScheme(scheme));
+  }
 
   @Get()
   @Authorize('schematics.kms-settings.read', onAccount)

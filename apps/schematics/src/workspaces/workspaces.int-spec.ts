@@ -133,6 +133,22 @@ describe('Schematics workspaces and KMS settings', () => {
     await expectInvalid(settings({ primary_crk: { kms_name: 'p', key_crn: standard.crn, kms_private_endpoint: s.kmsUrl }, secondary_crk: undefined }), /primary_crk.key_crn: the key is not a root key/);
   });
 
+  it('lists the KMS instances of the location and scheme with their active root keys', async () => {
+    const byok = await api('GET', '/v2/settings/kms/instances?location=us&scheme=byok');
+    expect(byok.status).toBe(200);
+    const byCrn = new Map<string, { kms_crn: string; keys: { crn: string }[] }>(byok.body.kms_instances.map((i: { kms_crn: string }) => [i.kms_crn, i]));
+    const primaryEntry = [...byCrn.values()].find((i) => i.keys.some((k) => k.crn === primary.crn));
+    expect(primaryEntry?.keys.map((k) => k.crn)).not.toContain(standard.crn);
+    expect([...byCrn.values()].some((i) => i.keys.some((k) => k.crn === secondary.crn))).toBe(true);
+    expect(byok.body.kms_instances[0]).toMatchObject({ location: 'us', encryption_scheme: 'byok', kms_private_endpoint: expect.any(String) });
+    // eu has no Key Protect instances yet; kyok lists Hyper Protect Crypto Services only.
+    expect((await api('GET', '/v2/settings/kms/instances?location=eu&scheme=byok')).body).toEqual({ total_count: 0, kms_instances: [] });
+    expect((await api('GET', '/v2/settings/kms/instances?location=us&scheme=kyok')).body.total_count).toBe(0);
+    const bad = await api('GET', '/v2/settings/kms/instances?location=us&scheme=xyok');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].message).toMatch(/scheme/);
+  });
+
   it('names the missing authorization Schematics → KMS instance (Reader), then enables once and refuses a second change', async () => {
     const missing = await api('PUT', '/v2/settings/kms', settings());
     expect(missing.status).toBe(403);

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type KmsClientConfig, KmsClientModule } from '@keyward/kms-client';
 import { WorkspaceKeys } from '../encryption/workspace-keys';
+import { KmsInstancesService, SCHEMATICS_KMS_URL } from '../kms-settings/kms-instances.service';
 import { KmsSettingsController } from '../kms-settings/kms-settings.controller';
 import { KmsSettingsRepository } from '../kms-settings/kms-settings.repository';
 import { KmsSettingsService } from '../kms-settings/kms-settings.service';
@@ -24,6 +25,8 @@ export class WorkspacesModule {
         WorkspacesService,
         KmsSettingsRepository,
         KmsSettingsService,
+        KmsInstancesService,
+        { provide: SCHEMATICS_KMS_URL, useValue: options.kms.kmsUrl },
         { provide: SCHEMATICS_DEFAULT_KEY, useValue: configuredDefaultKey(options.defaultKeyCrn) },
       ],
       exports: [WorkspacesService, WorkspaceRepository, WorkspaceKeys],
