@@ -2,9 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import { DomainError } from '@keyward/contracts';
-import { type KeyRef, KmsClient, KmsClientError, keyRefFromCrn } from '@keyward/kms-client';
+import { type KeyRef, KmsClient, KmsClientError, keyRefFromCrn, parseKeyCrn } from '@keyward/kms-client';
 import { LOGGER, MetricsService } from '@keyward/platform';
+import { KeyStateRepository } from '../key-events/key-state.repository';
 import { newDek } from './workspace-cipher';
+
+/** Key Protect keeps a deleted key restorable for 30 days. */
+const RESTORE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A root key a workspace's DEK is wrapped by; `endpoint` is the KMS base URL (undefined: the default KMS). */
 export interface RootKeyChoice {
@@ -34,6 +38,7 @@ export class WorkspaceKeys {
 
   constructor(
     private readonly client: KmsClient,
+    private readonly keyStates: KeyStateRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
@@ -79,7 +84,31 @@ export class WorkspaceKeys {
         }
       }
     }
-    throw toDomain(last);
+    throw await this.explain(dataKeys, last);
+  }
+
+  /** Why no key could serve: the key states the lifecycle events reported, else the KMS's own answer. */
+  private async explain(dataKeys: readonly StoredDataKey[], last: unknown): Promise<unknown> {
+    if (!(last instanceof KmsClientError)) return last;
+    const ids = dataKeys.map((k) => parseKeyCrn(k.keyCrn)?.keyId ?? '');
+    const states = await this.keyStates.find(ids);
+    const reasons: string[] = [];
+    let purged = 0;
+    for (const [index, dataKey] of dataKeys.entries()) {
+      const state = states.get(ids[index] ?? '');
+      const key = `the ${dataKey.role} root key ${dataKey.keyCrn}`;
+      if (state?.eventType === 'key.disabled') reasons.push(`${key} is disabled (state 2)`);
+      else if (state?.eventType === 'key.deleted') reasons.push(`${key} was deleted (state 5); it is restorable until ${new Date(state.eventTime.getTime() + RESTORE_WINDOW_MS).toISOString()}`);
+      else if (state?.eventType === 'key.purged') {
+        purged += 1;
+        reasons.push(`${key} was purged`);
+      }
+    }
+    if (purged > 0 && purged === dataKeys.length) {
+      return new DomainError('KMS_KEY_PURGED_ERR', `The workspace data is unrecoverable: ${reasons.join('; ')}`, { cause: last });
+    }
+    if (reasons.length > 0) return new DomainError('KMS_KEY_UNAVAILABLE_ERR', `The workspace data cannot be read: ${reasons.join('; ')}`, { cause: last });
+    return toDomain(last);
   }
 
   /** Rewraps the stored form under the key's newest version (after `key.rotated`). */

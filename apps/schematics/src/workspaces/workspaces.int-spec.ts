@@ -39,7 +39,7 @@ describe('Schematics workspaces and KMS settings', () => {
   afterAll(async () => {
     await db?.end();
     await s?.close();
-  });
+  }, 60_000);
 
   const workspaceBody = (location: string) => ({
     name: `ws-${location}`,

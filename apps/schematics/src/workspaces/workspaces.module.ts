@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type KmsClientConfig, KmsClientModule } from '@keyward/kms-client';
 import { WorkspaceKeys } from '../encryption/workspace-keys';
+import { KeyEventsService } from '../key-events/key-events.service';
+import { KeyStateRepository } from '../key-events/key-state.repository';
 import { KmsInstancesService, SCHEMATICS_KMS_URL } from '../kms-settings/kms-instances.service';
 import { KmsSettingsController } from '../kms-settings/kms-settings.controller';
 import { KmsSettingsRepository } from '../kms-settings/kms-settings.repository';
@@ -22,6 +24,8 @@ export class WorkspacesModule {
       providers: [
         WorkspaceRepository,
         WorkspaceKeys,
+        KeyStateRepository,
+        KeyEventsService,
         WorkspacesService,
         KmsSettingsRepository,
         KmsSettingsService,

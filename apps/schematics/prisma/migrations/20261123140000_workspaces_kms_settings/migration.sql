@@ -22,3 +22,13 @@ CREATE TABLE "kms_settings" (
 
     CONSTRAINT "kms_settings_pkey" PRIMARY KEY ("account_id","location")
 );
+
+CREATE TABLE "key_states" (
+    "key_id" TEXT NOT NULL,
+    "key_crn" TEXT NOT NULL,
+    "event_type" TEXT NOT NULL,
+    "key_state" INTEGER NOT NULL,
+    "event_time" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "key_states_pkey" PRIMARY KEY ("key_id")
+);
