@@ -14,6 +14,9 @@ import { KeyStateRepository } from './key-state.repository';
  * state is recorded, so a read that no key can serve says why (disabled; deleted and restorable until
  * when; purged: unrecoverable). Then `event_ack` at the KMS the registration was made at.
  */
+/** How long shutdown waits for the event subscriber. */
+const STOP_WAIT_MS = 5000;
+
 @Injectable()
 export class KeyEventsService implements OnApplicationBootstrap, OnModuleDestroy {
   private subscriber?: KmsEventSubscriber;
@@ -43,7 +46,12 @@ export class KeyEventsService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.subscriber?.stop();
+    // Shutdown must not wait on a pull that never returns: unacknowledged events are redelivered anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_WAIT_MS)));
+    const outcome = await Promise.race([this.subscriber?.stop(), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.logger.warn({ waitedMs: STOP_WAIT_MS }, 'the key event subscriber did not stop in time; shutting down anyway');
   }
 
   /** Resolves once the durable consumer is attached (tests). */
