@@ -53,19 +53,28 @@ export class WorkspaceKeys {
   /** A new DEK wrapped by every key and registered for `workspaceCrn`; the DEK is returned for this request only. */
   async create(keys: readonly RootKeyChoice[], workspaceCrn: string): Promise<{ dek: Buffer; dataKeys: StoredDataKey[] }> {
     const dek = newDek();
-    const dataKeys: StoredDataKey[] = [];
     try {
-      for (const key of keys) {
-        const ref = this.ref(key, workspaceCrn);
-        const wrapped = await this.client.wrap(ref, { plaintext: dek.toString('base64') }).catch((error: unknown) => rethrow(error, key));
-        await this.client.register(ref, { description: `Schematics workspace (${key.role} key)` }).catch((error: unknown) => rethrow(error, key));
-        dataKeys.push({ role: key.role, keyCrn: key.keyCrn, ...(key.endpoint ? { endpoint: key.endpoint } : {}), wrappedDek: wrapped.ciphertext, keyVersionId: wrapped.keyVersion.id });
-      }
+      return { dek, dataKeys: await this.wrapWith(dek, keys, workspaceCrn) };
     } catch (error) {
       dek.fill(0);
       throw error;
     }
-    return { dek, dataKeys };
+  }
+
+  /** `dek` wrapped by every key and registered for `workspaceCrn` (re-encryption keeps the DEK, so the data stays as it is). */
+  async wrapWith(dek: Buffer, keys: readonly RootKeyChoice[], workspaceCrn: string): Promise<StoredDataKey[]> {
+    const dataKeys: StoredDataKey[] = [];
+    for (const key of keys) {
+      const ref = this.ref(key, workspaceCrn);
+      const wrapped = await this.client.wrap(ref, { plaintext: dek.toString('base64') }).catch((error: unknown) => rethrow(error, key));
+      await this.client.register(ref, { description: `Schematics workspace (${key.role} key)` }).catch((error: unknown) => {
+        // Already registered (a re-encryption run again after a crash): the registration is what we want.
+        if (error instanceof KmsClientError && error.status === 409) return;
+        rethrow(error, key);
+      });
+      dataKeys.push({ role: key.role, keyCrn: key.keyCrn, ...(key.endpoint ? { endpoint: key.endpoint } : {}), wrappedDek: wrapped.ciphertext, keyVersionId: wrapped.keyVersion.id });
+    }
+    return dataKeys;
   }
 
   /** The DEK, through the first key that can unwrap it. Throws only when none can. */

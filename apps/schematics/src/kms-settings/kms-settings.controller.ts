@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Put, Query, UseGuards } from '@nestjs/common';
 import { DomainError } from '@keyward/contracts';
 import { type AuthenticatedCaller, Authorize, Caller, KeywardAuthGuard, bearerToken } from '@keyward/platform';
-import { requireLocation, requireScheme } from '../common/locations';
+import { type Location, requireLocation, requireScheme } from '../common/locations';
 import { KmsInstancesService } from './kms-instances.service';
 import { KmsSettingsService, kmsSettingsView } from './kms-settings.service';
 
@@ -27,12 +27,15 @@ export class KmsSettingsController {
   @Get()
   @Authorize('schematics.kms-settings.read', onAccount)
   async get(@Caller() caller: AuthenticatedCaller, @Query('location') location: unknown) {
-    return kmsSettingsView(await this.settings.get(caller.principal.accountId, requireLocation(location)));
+    const where = requireLocation(location);
+    const setting = await this.settings.get(caller.principal.accountId, where);
+    return kmsSettingsView(setting, await this.settings.reencryption(caller.principal.accountId, where));
   }
 
   @Put()
   @Authorize('schematics.kms-settings.write', onAccount)
   async enable(@Caller() caller: AuthenticatedCaller, @Body() body: unknown) {
-    return kmsSettingsView(await this.settings.enable(caller.principal.accountId, body));
+    const setting = await this.settings.enable(caller.principal.accountId, body);
+    return kmsSettingsView(setting, await this.settings.reencryption(caller.principal.accountId, setting.location as Location));
   }
 }

@@ -28,6 +28,10 @@ export class KmsSettingsRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  async all(): Promise<KmsSettingRecord[]> {
+    return (await this.prisma.kmsSetting.findMany({ orderBy: { createdAt: 'asc' } })).map(toRecord);
+  }
+
   /** Inserts the setting; false when one already exists (another request won the race). */
   async createOnce(setting: Omit<KmsSettingRecord, 'createdAt'>): Promise<boolean> {
     try {

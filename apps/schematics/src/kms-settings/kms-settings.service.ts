@@ -5,6 +5,7 @@ import { DomainError } from '@keyward/contracts';
 import { KmsClient, KmsClientError, assertKmsAuthorization, keyRefFromCrn, kmsAuthorizationQuery } from '@keyward/kms-client';
 import { AUTHZ_DECIDER, type AuthzDecider, LOGGER } from '@keyward/platform';
 import { type Location, kmsSettingCrn } from '../common/locations';
+import { WorkspaceRepository } from '../workspaces/workspace.repository';
 import { parseKmsSettings } from './kms-settings-input';
 import { type KmsEndpointSetting, type KmsSettingRecord, KmsSettingsRepository } from './kms-settings.repository';
 
@@ -17,6 +18,7 @@ import { type KmsEndpointSetting, type KmsSettingRecord, KmsSettingsRepository }
 export class KmsSettingsService {
   constructor(
     private readonly repository: KmsSettingsRepository,
+    private readonly workspaces: WorkspaceRepository,
     private readonly client: KmsClient,
     @Inject(AUTHZ_DECIDER) private readonly decider: AuthzDecider,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -26,6 +28,12 @@ export class KmsSettingsService {
     const setting = await this.repository.find(accountId, location);
     if (!setting) throw new DomainError('NOT_FOUND_ERR', `No KMS settings for location ${location}: workspaces there use Schematics' own key`);
     return setting;
+  }
+
+  /** How far moving the location's older workspaces to the settings' keys has come. */
+  async reencryption(accountId: string, location: Location): Promise<Reencryption> {
+    const { total, pending } = await this.workspaces.keyProgress(accountId, location);
+    return { state: pending === 0 ? 'done' : 'in_progress', total_workspaces: total, pending_workspaces: pending };
   }
 
   /** The setting workspaces created in `location` use, if any. */
@@ -84,8 +92,14 @@ function oneTime(location: Location): DomainError {
   );
 }
 
+export interface Reencryption {
+  state: 'in_progress' | 'done';
+  total_workspaces: number;
+  pending_workspaces: number;
+}
+
 /** The Schematics API's view of a setting. */
-export function kmsSettingsView(setting: KmsSettingRecord) {
+export function kmsSettingsView(setting: KmsSettingRecord, reencryption?: Reencryption) {
   const crk = (key: KmsEndpointSetting) => ({ kms_name: key.name, key_crn: key.keyCrn, kms_private_endpoint: key.endpoint });
   return {
     location: setting.location,
@@ -94,5 +108,6 @@ export function kmsSettingsView(setting: KmsSettingRecord) {
     primary_crk: crk(setting.primary),
     ...(setting.secondary ? { secondary_crk: crk(setting.secondary) } : {}),
     created_at: setting.createdAt.toISOString(),
+    ...(reencryption ? { reencryption } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface WorkspaceRecord {
   variables: StoredVariable[];
   stateSealed: string | null;
   dataKeys: StoredDataKey[];
+  /** `default` (Schematics' own key) or `settings` (the location's KMS settings). */
+  keySource: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,6 +69,29 @@ export class WorkspaceRepository {
         },
       }),
     );
+  }
+
+  /** Workspaces of an account's location still under Schematics' own key (re-encryption's queue). */
+  async underDefaultKey(accountId: string, location: string, limit: number): Promise<WorkspaceRecord[]> {
+    return (await this.prisma.workspace.findMany({ where: { accountId, location, keySource: 'default' }, orderBy: { createdAt: 'asc' }, take: limit })).map(toRecord);
+  }
+
+  /** Moves a workspace to the settings' keys unless another replica did first (false then). */
+  async switchToSettingsKeys(id: string, from: readonly StoredDataKey[], dataKeys: readonly StoredDataKey[]): Promise<boolean> {
+    const changed = await this.prisma.workspace.updateMany({
+      where: { id, keySource: 'default', dataKeys: { equals: from as unknown as Prisma.InputJsonValue } },
+      data: { keySource: 'settings', dataKeys: dataKeys as unknown as Prisma.InputJsonValue },
+    });
+    return changed.count === 1;
+  }
+
+  /** Re-encryption progress of an account's location: all workspaces, and those still under Schematics' own key. */
+  async keyProgress(accountId: string, location: string): Promise<{ total: number; pending: number }> {
+    const [total, pending] = await this.prisma.$transaction([
+      this.prisma.workspace.count({ where: { accountId, location } }),
+      this.prisma.workspace.count({ where: { accountId, location, keySource: 'default' } }),
+    ]);
+    return { total, pending };
   }
 
   async delete(id: string): Promise<void> {

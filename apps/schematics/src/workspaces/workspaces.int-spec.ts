@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { type RunningStack, findFreePort, startStack } from '@keyward/stack';
-import { repoRoot } from '@keyward/testing';
+import { expectEventually, repoRoot } from '@keyward/testing';
 import type { RunningService } from '@keyward/platform';
 import { type RootKey, type SchematicsSuite, call, startSchematicsSuite } from '../testing/schematics-suite';
 
@@ -222,6 +222,18 @@ describe('Schematics workspaces and KMS settings', () => {
         secondary_crk: { kms_name: 'eu-secondary', key_crn: euSecondary.crn, kms_private_endpoint: s.kmsUrl },
       });
       expect(enabled.status).toBe(200);
+      expect(enabled.body.reencryption).toMatchObject({ state: 'in_progress', pending_workspaces: expect.any(Number) });
+      expect(enabled.body.reencryption.pending_workspaces).toBeGreaterThan(0);
+      // The eu workspaces made under Schematics' own key move to the settings' keys in the background.
+      await expectEventually(async () => {
+        const progress = (await api('GET', '/v2/settings/kms?location=eu')).body.reencryption;
+        expect(progress).toMatchObject({ state: 'done', pending_workspaces: 0 });
+      }, { timeoutMs: 20_000 });
+      const older = (await api('GET', '/v1/workspaces')).body.workspaces.find((w: { location: string; has_state: boolean }) => w.location === 'eu' && w.has_state);
+      expect(older.encryption.map((k: { role: string }) => k.role)).toEqual(['primary', 'secondary']);
+      expect((await api('GET', `/v1/workspaces/${older.id}/state`)).body).toEqual({ state: stateText });
+      const ownRegistrations = await call(s.kmsUrl, s.admin, 'GET', `/api/v2/keys/${own.id}/registrations`, undefined, { 'bluemix-instance': own.instance });
+      expect(JSON.stringify(ownRegistrations.body.resources ?? [])).not.toContain(older.crn);
       const created = await api('POST', '/v1/workspaces', workspaceBody('eu'));
       expect(created.status).toBe(201);
       expect((await api('GET', `/v1/workspaces/${created.body.id}/variables`)).body.variables).toContainEqual({ name: 'api_key', secure: true, value: secret });

@@ -8,6 +8,7 @@ import { KmsSettingsController } from '../kms-settings/kms-settings.controller';
 import { KmsSettingsRepository } from '../kms-settings/kms-settings.repository';
 import { KmsSettingsService } from '../kms-settings/kms-settings.service';
 import { SCHEMATICS_DEFAULT_KEY, configuredDefaultKey } from './default-key';
+import { ReencryptionWorker } from './reencryption.worker';
 import { WorkspaceRepository } from './workspace.repository';
 import { WorkspacesController } from './workspaces.controller';
 import { WorkspacesService } from './workspaces.service';
@@ -27,6 +28,7 @@ export class WorkspacesModule {
         KeyStateRepository,
         KeyEventsService,
         WorkspacesService,
+        ReencryptionWorker,
         KmsSettingsRepository,
         KmsSettingsService,
         KmsInstancesService,

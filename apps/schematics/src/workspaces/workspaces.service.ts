@@ -30,7 +30,8 @@ export class WorkspacesService {
     const input = parsePayload(createWorkspaceBody, body);
     const id = `${input.location}-${randomUUID()}`;
     const crn = workspaceCrn(input.location, accountId, id);
-    const { dek, dataKeys } = await this.keys.create(await this.rootKeys(accountId, input.location), crn);
+    const rootKeys = await this.rootKeys(accountId, input.location);
+    const { dek, dataKeys } = await this.keys.create(rootKeys, crn);
     try {
       const record = await this.repository.create({
         id,
@@ -43,6 +44,7 @@ export class WorkspacesService {
         variables: sealVariables(dek, input.variables, crn),
         stateSealed: null,
         dataKeys,
+        keySource: rootKeys[0]?.role === 'default' ? 'default' : 'settings',
       });
       this.logger.info({ workspaceId: id, accountId, location: input.location, keys: dataKeys.map((k) => k.role) }, 'workspace created');
       return record;

@@ -7,9 +7,10 @@ ALTER TABLE "workspaces"
     ADD COLUMN "variables" JSONB NOT NULL DEFAULT '[]',
     ADD COLUMN "state_sealed" TEXT,
     ADD COLUMN "data_keys" JSONB NOT NULL DEFAULT '[]',
+    ADD COLUMN "key_source" TEXT NOT NULL DEFAULT 'default',
     ADD COLUMN "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
 
-CREATE INDEX "workspaces_account_id_location_idx" ON "workspaces"("account_id", "location");
+CREATE INDEX "workspaces_account_id_location_key_source_idx" ON "workspaces"("account_id", "location", "key_source");
 
 CREATE TABLE "kms_settings" (
     "account_id" TEXT NOT NULL,
