@@ -72,7 +72,9 @@ export class KeyEventsService implements OnApplicationBootstrap, OnModuleDestroy
     if (!workspace || !dataKey) return {};
     if (event.eventType !== 'key.rotated' || dataKey.keyVersionId === event.newKeyVersionId) return { keyVersionId: dataKey.keyVersionId };
     const rewrapped = await this.keys.rewrap(dataKey, workspace.crn);
-    await this.workspaces.update(workspace.id, { dataKeys: workspace.dataKeys.map((k) => (k === dataKey ? rewrapped : k)) });
+    const replaced = await this.workspaces.replaceDataKeys(workspace.id, workspace.dataKeys, workspace.dataKeys.map((k) => (k === dataKey ? rewrapped : k)));
+    // Re-encryption moved the workspace meanwhile: the subscriber retries the event on the new keys.
+    if (!replaced) throw new Error('the workspace data keys changed while rewrapping');
     this.logger.info({ workspaceId: workspace.id, keyId: event.keyId, keyVersionId: rewrapped.keyVersionId }, 'workspace data key rewrapped after key rotation');
     return { keyVersionId: rewrapped.keyVersionId };
   }

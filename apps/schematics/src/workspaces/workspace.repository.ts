@@ -85,6 +85,15 @@ export class WorkspaceRepository {
     return changed.count === 1;
   }
 
+  /** Replaces the data keys if nobody changed them meanwhile (false then: read again and retry). */
+  async replaceDataKeys(id: string, from: readonly StoredDataKey[], dataKeys: readonly StoredDataKey[]): Promise<boolean> {
+    const changed = await this.prisma.workspace.updateMany({
+      where: { id, dataKeys: { equals: from as unknown as Prisma.InputJsonValue } },
+      data: { dataKeys: dataKeys as unknown as Prisma.InputJsonValue },
+    });
+    return changed.count === 1;
+  }
+
   /** Re-encryption progress of an account's location: all workspaces, and those still under Schematics' own key. */
   async keyProgress(accountId: string, location: string): Promise<{ total: number; pending: number }> {
     const [total, pending] = await this.prisma.$transaction([
