@@ -7,6 +7,7 @@ import { registerIamGroup } from './commands/iam/iam.commands';
 import { registerKpGroup } from './commands/kp/kp.commands';
 import { registerLoginCommands } from './commands/login.commands';
 import { registerResourceGroup } from './commands/resource/service-instance.commands';
+import { registerSchematicsGroup } from './commands/schematics/schematics.commands';
 import { statusCommand } from './commands/status.command';
 import { OUTPUT_FORMATS } from './output/output';
 
@@ -48,6 +49,7 @@ export function createProgram(context: CliContext, setExitCode: (code: number) =
   registerIamGroup(program, env);
   registerKpGroup(program, env);
   registerHpcsGroup(program, env);
+  registerSchematicsGroup(program, env);
   configure(program, context);
   return program;
 }

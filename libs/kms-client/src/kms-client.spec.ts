@@ -71,6 +71,18 @@ describe(KmsClient.name, () => {
     expect(JSON.parse(call.body)).toEqual({ aad: ['a'] });
   });
 
+  it('lists the keys of an instance with the filters as query parameters and no source CRN', async () => {
+    const key = { id: 'k1', name: 'root', crn: 'crn:v1:keyward:public:kms:us-south:a/acc1:inst-1:key:k1', extractable: false, state: 1, type: 'x' };
+    const { kms, client } = await setUp((_seen, res) => json(res, 200, { metadata: { collectionTotal: 1 }, resources: [key] }));
+    const keys = await client.listKeys({ instanceId: 'inst-1', kmsUrl: kms.url }, { extractable: false, state: [1] });
+    expect(keys).toEqual([{ id: 'k1', name: 'root', crn: key.crn, extractable: false, state: 1 }]);
+    const call = kms.seen[0] as Seen;
+    expect(call.method).toBe('GET');
+    expect(call.url).toBe('/api/v2/keys?limit=200&extractable=false&state=1');
+    expect(call.headers['bluemix-instance']).toBe('inst-1');
+    expect(call.headers['x-keyward-source-crn']).toBeUndefined();
+  });
+
   it('exchanges the API key once for concurrent calls and again only when the token nears expiry', async () => {
     const { iam, kms, client, advance } = await setUp((_seen, res) => json(res, 200, { plaintext: 'p', keyVersion: { id: 'v1' } }));
     await Promise.all([client.unwrap(ref, { ciphertext: 'c' }), client.unwrap(ref, { ciphertext: 'c' })]);

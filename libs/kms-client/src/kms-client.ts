@@ -59,6 +59,9 @@ const registrationSchema = z.object({
 });
 const registrationEnvelopeSchema = z.object({ resources: z.array(registrationSchema).min(1) });
 
+const keySummarySchema = z.object({ id: z.string(), name: z.string(), crn: z.string(), extractable: z.boolean(), state: z.number() });
+const keyListSchema = z.object({ resources: z.array(keySummarySchema).optional() });
+export type KeySummary = z.infer<typeof keySummarySchema>;
 export type WrapResult = z.infer<typeof wrapResponseSchema>;
 export type UnwrapResult = z.infer<typeof unwrapResponseSchema>;
 export type RewrapResult = z.infer<typeof rewrapResponseSchema>;
@@ -116,6 +119,20 @@ export class KmsClient {
     const parsed = healthReportSchema.safeParse(body);
     if (!parsed.success) throw new KmsClientError('BAD_RPC_RESPONSE_ERR', 502, `the KMS /health answered ${response.status} with an unexpected body`);
     return parsed.data;
+  }
+
+  /**
+   * The instance's keys (`GET /api/v2/keys`, first `limit`), e.g. its active root keys for a user to
+   * choose from: `{extractable: false, state: [1]}`. Only metadata: the KMS never returns key material here.
+   */
+  async listKeys(target: KmsTarget, filter: { extractable?: boolean; state?: number[]; limit?: number } = {}): Promise<KeySummary[]> {
+    const query = new URLSearchParams({ limit: String(filter.limit ?? 200) });
+    if (filter.extractable !== undefined) query.set('extractable', String(filter.extractable));
+    if (filter.state) query.set('state', filter.state.join(','));
+    const json = await this.request({ target, method: 'GET', path: `/api/v2/keys?${query.toString()}`, what: 'keys.list' });
+    const parsed = keyListSchema.safeParse(json ?? {});
+    if (!parsed.success) throw new KmsClientError('BAD_RPC_RESPONSE_ERR', 502, 'the KMS answered the key list with an unexpected body');
+    return parsed.data.resources ?? [];
   }
 
   /** Wraps `plaintext` (base64), or has the KMS generate a 32-byte DEK when it is omitted. */
