@@ -6,10 +6,7 @@ import { AUTHZ_DECIDER, AUTH_VERIFIER, INSTANCE_LOOKUP, KeywardAuthGuard } from 
 import { IamAuthzClient, getInstanceFromIam } from './authz-client';
 import { JwtVerifier } from './jwt-verifier';
 import type { RemoteJwksOptions } from './remote-jwks';
-import { type InstanceLookup, rememberedInstanceLookup } from './source-crn';
-
-/** How long a source CRN's instance, once found in IAM, is trusted (see rememberedInstanceLookup). */
-const SOURCE_INSTANCE_TTL_MS = 10_000;
+import type { InstanceLookup } from './source-crn';
 
 /**
  * The guard and what it needs, for every app but IAM: tokens verified against IAM's JWKS (cached),
@@ -34,7 +31,7 @@ export class AuthModule {
         {
           provide: INSTANCE_LOOKUP,
           inject: [RpcClient],
-          useFactory: (rpc: RpcClient): InstanceLookup => rememberedInstanceLookup((guid) => getInstanceFromIam(rpc, guid), SOURCE_INSTANCE_TTL_MS),
+          useFactory: (rpc: RpcClient): InstanceLookup => (guid) => getInstanceFromIam(rpc, guid),
         },
         KeywardAuthGuard,
       ],

@@ -1,6 +1,6 @@
 import { DomainError, type ServiceInstance } from '@keyward/contracts';
 import type { Principal } from './principal';
-import { rememberedInstanceLookup, resolveAuthzSubject } from './source-crn';
+import { resolveAuthzSubject } from './source-crn';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -68,33 +68,5 @@ describe(resolveAuthzSubject.name, () => {
     expect((await refusal(resolveAuthzSubject(service('hyperp-dbaas-postgresql'), unknown, lookup))).code).toBe('UNAUTHORIZED_ERR');
     // The right guid but another account in the CRN: not that instance.
     expect((await refusal(resolveAuthzSubject(service('hyperp-dbaas-postgresql'), cluster.crn.replace(`a/${A}`, `a/${B}`), lookup))).code).toBe('UNAUTHORIZED_ERR');
-  });
-});
-
-describe(rememberedInstanceLookup.name, () => {
-  it('asks once for many calls (concurrent ones included), again after the TTL, and never remembers an unknown instance', async () => {
-    let now = 0;
-    const asked: string[] = [];
-    let known = false;
-    const remembered = rememberedInstanceLookup(
-      async (guid) => {
-        asked.push(guid);
-        return guid === GUID || known ? cluster : undefined;
-      },
-      1000,
-      () => now,
-    );
-    await Promise.all(Array.from({ length: 5 }, () => remembered(GUID)));
-    await expect(remembered(GUID)).resolves.toBe(cluster);
-    expect(asked).toEqual([GUID]);
-    now = 1001;
-    await remembered(GUID);
-    expect(asked).toEqual([GUID, GUID]);
-
-    const other = '22222222-2222-4222-8222-222222222222';
-    await expect(remembered(other)).resolves.toBeUndefined();
-    known = true; // created a moment later: found at once
-    await expect(remembered(other)).resolves.toBe(cluster);
-    expect(asked.filter((guid) => guid === other)).toHaveLength(2);
   });
 });

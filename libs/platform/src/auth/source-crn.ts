@@ -13,34 +13,6 @@ export type AuthzSubject = AuthzCheckRequest['subject'];
 export type InstanceLookup = (guid: string) => Promise<ServiceInstance | undefined>;
 
 /**
- * A lookup that remembers the instances it found for `ttlMs`: a consumer names the same source CRN on
- * every call, and without this each call would cost a NATS round trip and an IAM query. Unknown
- * instances are not remembered (one created a moment ago must work at once); a deleted one keeps
- * resolving for at most `ttlMs`, and IAM's decision on it is asked regardless.
- */
-export function rememberedInstanceLookup(lookup: InstanceLookup, ttlMs: number, now: () => number = () => performance.now()): InstanceLookup {
-  const found = new Map<string, { instance: ServiceInstance; expiresAt: number }>();
-  const inFlight = new Map<string, Promise<ServiceInstance | undefined>>();
-  return async (guid) => {
-    const remembered = found.get(guid);
-    if (remembered && remembered.expiresAt > now()) return remembered.instance;
-    let pending = inFlight.get(guid);
-    if (!pending) {
-      pending = lookup(guid).finally(() => inFlight.delete(guid));
-      inFlight.set(guid, pending);
-    }
-    const instance = await pending;
-    if (instance) {
-      if (found.size >= 10_000) found.clear();
-      found.set(guid, { instance, expiresAt: now() + ttlMs });
-    } else {
-      found.delete(guid);
-    }
-    return instance;
-  };
-}
-
-/**
  * The subject an authorization decision is asked for (DESIGN.md "Identities and service-to-service
  * calls"). Without `X-Keyward-Source-CRN` it is the caller itself. With it, the caller must be a
  * service whose name is the CRN's service or one of its declared dependents; an instance CRN must
