@@ -12,3 +12,4 @@ export { default as stopTestServices } from './jest/global-teardown';
 export * from './services/nats-server-process';
 export * from './services/hsm-dev-parts';
 export * from './iam-tokens';
+export * from './http-call';

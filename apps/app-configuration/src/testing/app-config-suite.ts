@@ -5,11 +5,9 @@ import { type RunningStack, findFreePort, startStack } from '@keyward/stack';
 import { type SuiteContext, accountOfToken, createCapturingLogger, createHsmDevEnv, createSuiteContext, iamTokenFor, repoRoot } from '@keyward/testing';
 import { startAppConfiguration } from '../start-app-configuration';
 
-export interface CallResult {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  text: string;
-}
+import { type CallResult, callJson } from '@keyward/testing';
+
+export type { CallResult };
 
 export interface AppConfigSuite {
   suite: SuiteContext;
@@ -60,21 +58,7 @@ export async function startAppConfigSuite(options: { kms?: boolean; env?: Record
   const admin = await iamTokenFor(iamUrl, suite.adminApiKey);
   const account = accountOfToken(admin);
 
-  const callAt: AppConfigSuite['callAt'] = async (url, token, method, path, body, headers = {}) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
-    return { status: response.status, body: parsed, text };
-  };
+  const callAt: AppConfigSuite['callAt'] = callJson;
 
   return {
     suite,

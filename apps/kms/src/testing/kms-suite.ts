@@ -89,40 +89,9 @@ export async function startKmsSuite(extraEnv: Record<string, string> = {}): Prom
 /** The shared test helpers under the names these suites use. */
 export { tokenFor, accountOf };
 
-export interface CallResult {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  text: string;
-}
+import { type CallResult, callJson as call } from '@keyward/testing';
 
-/** One HTTP call; `body` may be a raw string (sent as is) or a value (sent as JSON). */
-export async function call(
-  url: string,
-  token: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<CallResult> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = text;
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
-}
+export { type CallResult, call };
 
 /** The Key Protect reason code of an error body. */
 export function reason(result: CallResult): string | undefined {

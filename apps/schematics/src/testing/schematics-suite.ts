@@ -4,28 +4,9 @@ import { type SuiteContext, accountOfToken, createCapturingLogger, createHsmDevE
 import type { RunningService } from '@keyward/platform';
 import { startSchematics } from '../start-schematics';
 
-export interface CallResult {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  text: string;
-}
+import { type CallResult, callJson as call } from '@keyward/testing';
 
-/** One JSON HTTP call. */
-export async function call(url: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = text;
-  }
-  return { status: response.status, body: parsed, text };
-}
+export { type CallResult, call };
 
 export interface RootKey {
   instance: string;
