@@ -39,6 +39,7 @@ export function builtMainPath(root: string, app: KeywardAppName): string {
 /** Starts the built apps as child processes and waits until each one's /health is ready. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const services: LaunchedService[] = [];
+  const outputTails = new Map<KeywardAppName, string[]>();
   let stopping = false;
   for (const app of options.apps) {
     const main = builtMainPath(options.root, app);
@@ -52,9 +53,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const child = spawn(process.execPath, ['--enable-source-maps', builtMainPath(options.root, app)], {
       cwd: options.root,
       env: { ...peerUrls, ...options.env, ...options.perAppEnv?.(app), [appPortEnvName(app)]: String(port) },
-      stdio: options.onOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (options.onOutput) forwardLines(child, (line) => options.onOutput?.(app, line));
+    // Always piped so a start failure can say why (the last lines go into the error); without an
+    // `onOutput` the lines still reach this process's own output as before.
+    const tail = outputTails.get(app) ?? [];
+    outputTails.set(app, tail);
+    forwardLines(child, (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      if (options.onOutput) options.onOutput(app, line);
+      else process.stdout.write(`${line}\n`);
+    });
     child.once('exit', (code, signal) => {
       if (!stopping) options.onUnexpectedExit?.(app, code, signal);
     });
@@ -80,10 +90,40 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await waitForHealth(service.url, { timeoutMs: options.readyTimeoutMs ?? 60_000 });
     }
   } catch (error) {
+    const explained = await withOutputTails(error, services, outputTails); // before stop(): only apps that died on their own
     await stop(2000);
-    throw error;
+    throw explained;
   }
   return { services, stop };
+}
+
+const TAIL_LINES = 30;
+
+/** The start error, with each app that exited: its exit code or signal and its last lines of output. */
+async function withOutputTails(error: unknown, services: LaunchedService[], tails: Map<KeywardAppName, string[]>): Promise<Error> {
+  const exited = services.filter((service) => service.process.exitCode !== null || service.process.signalCode !== null);
+  const base = error instanceof Error ? error : new Error(String(error));
+  if (exited.length === 0) return base;
+  // 'exit' can come before the last output is read; 'close' comes after the pipes are drained.
+  await Promise.all(exited.map((service) => outputDrained(service.process)));
+  const details = exited.map((service) => {
+    const how = service.process.signalCode ?? `code ${service.process.exitCode}`;
+    return `--- ${service.app} exited (${how}); its last output:\n${(tails.get(service.app) ?? []).join('\n')}`;
+  });
+  base.message = `${base.message}\n${details.join('\n')}`;
+  return base;
+}
+
+function outputDrained(child: ChildProcess): Promise<void> {
+  const pipesOpen = [child.stdout, child.stderr].some((stream) => stream && !stream.destroyed && !stream.readableEnded);
+  if (!pipesOpen) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function forwardLines(child: ChildProcess, onLine: (line: string) => void): void {
