@@ -1,3 +1,4 @@
+import { isInRollout } from './evaluation/rollout';
 import { type AppConfigSuite, startAppConfigSuite } from './testing/app-config-suite';
 
 /** The feature-flag service on real Postgres and NATS, with IAM as built deciding every call by the caller's role on the instance. */
@@ -62,6 +63,38 @@ describe('App Configuration: environments, collections, features, properties, se
     expect((await s.call(reader, 'GET', `${base()}/environments/prod/features`)).body.total_count).toBe(1);
   });
 
+  it('replaces, disables and deletes features, rolls out by percentage deterministically, and removes an environment with its flags', async () => {
+    const quota = { feature_id: 'quota', name: 'Quota', type: 'NUMERIC', enabled_value: 10, disabled_value: 0, enabled: true, rollout_percentage: 50 };
+    expect((await s.call(writer, 'POST', `${base()}/environments/prod/features`, quota)).status).toBe(201);
+    const evaluate = async (id: string) => (await s.call(reader, 'POST', `${base()}/environments/prod/features/quota/evaluate`, { entity_id: id })).body;
+    const ids = Array.from({ length: 24 }, (_, i) => `entity-${i}`);
+    const first = await Promise.all(ids.map(evaluate));
+    // The documented bucket decides, the same way every time.
+    expect(first.map((answer) => answer.value)).toEqual(ids.map((id) => (isInRollout(id, 'quota', 50) ? 10 : 0)));
+    expect(new Set(first.map((answer) => answer.value))).toEqual(new Set([0, 10]));
+    expect((await Promise.all(ids.map(evaluate))).map((answer) => answer.value)).toEqual(first.map((answer) => answer.value));
+
+    const replaced = await s.call(writer, 'PUT', `${base()}/environments/prod/features/quota`, { ...quota, enabled: false });
+    expect(replaced.body).toMatchObject({ feature_id: 'quota', enabled: false, rollout_percentage: 50 });
+    expect(await evaluate('entity-1')).toMatchObject({ value: 0, reason: 'disabled', type: 'NUMERIC' });
+    expect((await s.call(writer, 'PUT', `${base()}/environments/prod/features/quota`, { ...quota, feature_id: 'other' })).status).toBe(400);
+    expect((await s.call(writer, 'PUT', `${base()}/environments/prod/features/missing`, { ...quota, feature_id: 'missing' })).status).toBe(404);
+    expect((await s.call(writer, 'DELETE', `${base()}/environments/prod/features/quota`)).status).toBe(204);
+    expect((await s.call(reader, 'GET', `${base()}/environments/prod/features/quota`)).status).toBe(404);
+
+    expect((await s.call(writer, 'POST', `${base()}/collections`, { collection_id: 'tmp', name: 'Temporary' })).status).toBe(201);
+    expect((await s.call(writer, 'DELETE', `${base()}/collections/tmp`)).status).toBe(204);
+    expect((await s.call(reader, 'GET', `${base()}/collections`)).body.collections.map((c: { collection_id: string }) => c.collection_id)).toEqual(['web']);
+
+    expect((await s.call(writer, 'POST', `${base()}/environments`, { environment_id: 'staging', name: 'Staging' })).status).toBe(201);
+    expect((await s.call(writer, 'POST', `${base()}/environments/staging/features`, { feature_id: 'flag', name: 'Flag', type: 'BOOLEAN', enabled_value: true, disabled_value: false })).status).toBe(201);
+    expect((await s.call(writer, 'DELETE', `${base()}/environments/staging`)).status).toBe(204);
+    expect((await s.call(reader, 'GET', `${base()}/environments/staging/features`)).status).toBe(404);
+    expect((await s.call(writer, 'POST', `${base()}/environments`, { environment_id: 'staging', name: 'Staging again' })).status).toBe(201);
+    expect((await s.call(reader, 'GET', `${base()}/environments/staging/features`)).body.total_count).toBe(0);
+    expect((await s.call(writer, 'DELETE', `${base()}/environments/staging`)).status).toBe(204);
+  });
+
   it('refuses a Reader’s edits (403 naming the role), a missing token (401) and an unknown instance (404)', async () => {
     const refused = await s.call(reader, 'POST', `${base()}/environments`, { environment_id: 'dev', name: 'Dev' });
     expect(refused.status).toBe(403);
@@ -69,6 +102,9 @@ describe('App Configuration: environments, collections, features, properties, se
     expect(refused.body.errors[0].message).toContain('Writer role (apprapp.environments.write)');
     expect((await s.call(undefined, 'GET', `${base()}/segments`)).status).toBe(401);
     expect((await s.call(writer, 'GET', '/apprapp/feature/v1/instances/00000000-0000-4000-8000-000000000000/segments')).status).toBe(404);
+    // An instance of another service is not an App Configuration instance.
+    const keyProtect = await s.instance('kms', 'standard');
+    expect((await s.call(s.admin, 'GET', `/apprapp/feature/v1/instances/${keyProtect.guid}/segments`)).status).toBe(404);
     // A Writer of this instance has no role on another one.
     const other = await s.instance('apprapp', 'lite');
     expect((await s.call(writer, 'GET', `/apprapp/feature/v1/instances/${other.guid}/segments`)).status).toBe(403);

@@ -1,3 +1,4 @@
+import { createDecipheriv } from 'node:crypto';
 import { serviceApiKeyEnvName } from '@keyward/contracts';
 import { ServiceTokenProvider } from '@keyward/platform';
 import { expectEventually, iamTokenFor } from '@keyward/testing';
@@ -88,6 +89,21 @@ describe('App Configuration Key Management integration', () => {
     expect(unwrapped.status).toBe(200);
     const dek = Buffer.from(unwrapped.body.plaintext as string, 'base64');
     expect(dek).toHaveLength(32);
+    // The AAD is the instance's CRN: without it (or with another) the root key does not unwrap.
+    for (const aad of [[], ['crn:v1:keyward:public:apprapp:us-south:a/x:y::']]) {
+      const refused = await s.callAt(s.kmsUrl, await tokens.get(), 'POST', `/api/v2/keys/${key.id}/actions/unwrap`, { ciphertext: stored.wrappedDek, aad }, { 'bluemix-instance': kp.guid, 'x-keyward-source-crn': app.crn });
+      expect([aad.length, refused.status >= 400 && refused.status < 500]).toEqual([aad.length, true]);
+    }
+    // Each row is AES-256-GCM under that DEK (docs: 0x01 ‖ IV ‖ ciphertext ‖ tag, AAD 0x01 ‖ `apprapp:segment:<instance>:<segment>`).
+    for (const row of rows) {
+      const sealed = Buffer.from(row.rulesCiphertext as string, 'base64');
+      expect(sealed[0]).toBe(0x01);
+      const decipher = createDecipheriv('aes-256-gcm', dek, sealed.subarray(1, 13));
+      decipher.setAAD(Buffer.concat([Buffer.of(0x01), Buffer.from(`apprapp:segment:${app.guid}:${row.segmentId}`, 'utf8')]));
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      const plain = Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]).toString('utf8');
+      expect(JSON.parse(plain)).toEqual((await s.call(manager, 'GET', `${base}/segments/${row.segmentId}`)).body.rules);
+    }
     const forms = [dek.toString('base64'), dek.toString('hex'), dek.toString('base64url')];
     // Every column of every table of App Configuration's database, as text.
     const tables = await db.$queryRawUnsafe<Array<{ table_name: string }>>("SELECT table_name::text AS table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
@@ -110,6 +126,14 @@ describe('App Configuration Key Management integration', () => {
     expect(plan.status).toBe(403);
     expect(plan.body.errors[0]).toMatchObject({ code: 'PLAN_NOT_ENTITLED_ERR' });
     expect(plan.body.errors[0].message).toContain('Enterprise plan');
+    // Lite too, even with an authorization in place; neither registers anything.
+    const lite = await s.instance('apprapp', 'lite');
+    await s.authorize(lite.guid, kp.guid);
+    const litePlan = await s.call(await s.userWithRole('Manager', lite.guid), 'POST', `/apprapp/feature/v1/instances/${lite.guid}/integrations`, { service: 'kms', root_key_crn: key.crn });
+    expect([litePlan.status, litePlan.body.errors[0].code]).toEqual([403, 'PLAN_NOT_ENTITLED_ERR']);
+    expect(litePlan.body.errors[0].message).toContain('on the lite plan');
+    expect(await registrationsOf(kp.guid, key.id)).toHaveLength(0);
+    expect(await db.kmsIntegration.count({ where: { instanceGuid: { in: [app.guid, lite.guid] } } })).toBe(0);
     expect((await s.call(writer, 'POST', `${base}/integrations`, { service: 'kms', root_key_crn: key.crn })).body.errors[0].message).toContain('Manager role');
     const enterprise = await s.instance('apprapp', 'enterprise');
     const enterpriseManager = await s.userWithRole('Manager', enterprise.guid);
