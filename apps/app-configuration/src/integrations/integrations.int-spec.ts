@@ -52,8 +52,8 @@ describe('App Configuration Key Management integration', () => {
     // A standard key cannot wrap: a 4xx, and still nothing registered or re-encrypted.
     const standard = await s.rootKey(kp.guid, { extractable: true });
     const refused = await s.call(manager, 'POST', `${base}/integrations`, { service: 'kms', root_key_crn: standard.crn });
-    expect(refused.status).toBeGreaterThanOrEqual(400);
-    expect(refused.status).toBeLessThan(500);
+    expect([refused.status, refused.body.errors[0].code]).toEqual([400, 'KEY_ROOT_REQ_ERR']);
+    expect(refused.body.errors[0].message).toContain('refused the root key');
     expect(await registrationsOf(kp.guid, standard.id)).toHaveLength(0);
     expect(await db.kmsIntegration.count({ where: { instanceGuid: app.guid } })).toBe(0);
 
@@ -179,6 +179,10 @@ describe('App Configuration Key Management integration', () => {
     // Its lifecycle events reach App Configuration like Key Protect's.
     expect((await s.callAt(s.kmsUrl, s.admin, 'POST', `/api/v2/keys/${key.id}/actions/disable`, {}, { 'bluemix-instance': hpcs.guid })).status).toBe(204);
     await expectEventually(async () => expect((await s.call(manager, 'GET', `${base}/segments`)).body.errors?.[0]?.message).toContain('is disabled (state 2)'), { timeoutMs: 20_000, intervalMs: 250 });
+    // A segment cannot be written either (it would need the data key), and nothing is stored.
+    const write = await s.call(manager, 'POST', `${base}/segments`, { ...staffSegment, segment_id: 'late' });
+    expect([write.status, write.body.errors[0].code]).toEqual([409, 'KMS_KEY_UNAVAILABLE_ERR']);
+    expect(await db.segment.count({ where: { instanceGuid: app.guid, segmentId: 'late' } })).toBe(0);
   });
 
   it('connects a root key in another account when an authorization there names this instance', async () => {
