@@ -17,8 +17,8 @@ async function call(base: string, token: string, method: string, path: string, b
  * Seed 000 ("Integrating with Key Management") over HTTP against the built stack, App Configuration
  * holding only a **Reader** authorization on the Key Protect instance. The stack runs with Key
  * Protect's real windows (30 s before enable and restore; purge 4 h after delete), so the purge and
- * the table read are covered by apps/app-configuration's key-events and integrations int-specs, which
- * shorten the windows and own the database.
+ * the table read are covered by apps/app-configuration's seed-000.e2e-spec.ts (its own built stack,
+ * the windows shortened, the database read directly).
  */
 jest.setTimeout(300_000);
 

@@ -22,13 +22,18 @@ export interface AppConfigSuite {
   call(token: string | undefined, method: string, path: string, body?: unknown): Promise<CallResult>;
   /** A call to IAM or the KMS (`url`). */
   callAt(url: string, token: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
-  instance(service: 'apprapp' | 'kms', plan: string): Promise<{ guid: string; crn: string; resource_group_id: string }>;
+  /** An instance created by `token` (default: the admin, in the suite's account). */
+  instance(service: 'apprapp' | 'kms' | 'hs-crypto', plan: string, token?: string): Promise<{ guid: string; crn: string; resource_group_id: string }>;
   /** A user of the suite's account with `role` on the given App Configuration instance. */
   userWithRole(role: 'Reader' | 'Writer' | 'Manager', instanceGuid: string): Promise<string>;
   /** A root key (or a standard key) in a Key Protect instance, created by the admin. */
   rootKey(kmsGuid: string, options?: { extractable?: boolean }): Promise<{ id: string; crn: string }>;
-  /** The IAM authorization App Configuration instance → Key Protect instance (Reader), as `keyward iam authorization-policy-create` makes it. */
-  authorize(appGuid: string, kmsGuid: string): Promise<void>;
+  /**
+   * The IAM authorization App Configuration instance → Key Protect (or `hs-crypto`) instance (Reader),
+   * as `keyward iam authorization-policy-create` makes it; `sourceAccount` when the App Configuration
+   * instance is in another account than the suite's (where the key is).
+   */
+  authorize(appGuid: string, kmsGuid: string, options?: { targetService?: 'kms' | 'hs-crypto'; sourceAccount?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,8 +76,8 @@ export async function startAppConfigSuite(options: { kms?: boolean; env?: Record
     logs,
     callAt,
     call: (token, method, path, body) => callAt(app.url, token, method, path, body),
-    instance: async (service, plan) => {
-      const created = await callAt(iamUrl, admin, 'POST', '/v2/resource_instances', { name: `${service}-${Math.random().toString(36).slice(2, 8)}`, service, plan, target: 'us-south' });
+    instance: async (service, plan, token = admin) => {
+      const created = await callAt(iamUrl, token, 'POST', '/v2/resource_instances', { name: `${service}-${Math.random().toString(36).slice(2, 8)}`, service, plan, target: 'us-south' });
       if (created.status !== 201) throw new Error(`instance creation failed: ${created.status} ${created.text}`);
       return created.body;
     },
@@ -103,12 +108,12 @@ export async function startAppConfigSuite(options: { kms?: boolean; env?: Record
       if (created.status !== 201) throw new Error(`key creation failed: ${created.status} ${created.text}`);
       return { id: created.body.resources[0].id, crn: created.body.resources[0].crn };
     },
-    authorize: async (appGuid, kmsGuid) => {
+    authorize: async (appGuid, kmsGuid, authorizeOptions = {}) => {
       const policy = await callAt(iamUrl, admin, 'POST', '/v1/policies', {
         type: 'authorization',
-        subjects: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: 'apprapp' }, { name: 'serviceInstance', value: appGuid }] }],
+        subjects: [{ attributes: [{ name: 'accountId', value: authorizeOptions.sourceAccount ?? account }, { name: 'serviceName', value: 'apprapp' }, { name: 'serviceInstance', value: appGuid }] }],
         roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }],
-        resources: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: 'kms' }, { name: 'serviceInstance', value: kmsGuid }] }],
+        resources: [{ attributes: [{ name: 'accountId', value: account }, { name: 'serviceName', value: authorizeOptions.targetService ?? 'kms' }, { name: 'serviceInstance', value: kmsGuid }] }],
       });
       if (policy.status !== 201) throw new Error(`authorization not created: ${policy.status} ${policy.text}`);
     },
