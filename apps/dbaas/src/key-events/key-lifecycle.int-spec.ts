@@ -1,4 +1,5 @@
 import { expectEventually } from '@keyward/testing';
+import { ClusterEnvelope } from '../keys/dbaas-keys';
 import { startDbaas } from '../start-dbaas';
 import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
@@ -61,12 +62,25 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect(stored[0]?.ciphertext).not.toContain('owner-a1');
     expect(Buffer.from(stored[0]?.ciphertext ?? '', 'base64').toString('latin1')).not.toContain('owner-a1');
     expect((await s.api('GET', `/clusters/${clusterId}/backups`)).body.backups.map((b: { id: string }) => b.id)).toEqual([backupId]);
+    // The backup's own DEK is wrapped by the backup key (KMS AAD: cluster CRN and backup id), not by the
+    // cluster's root key, and is not the cluster's DEK.
+    const [cluster] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [clusterId]);
+    const backupDek = await s.kp('POST', kp.guid, `/keys/${backupKey.id}/actions/unwrap`, { ciphertext: stored[0]?.wrapped_dek, aad: [clusterCrn, backupId] });
+    expect(backupDek.status).toBe(200);
+    expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/unwrap`, { ciphertext: stored[0]?.wrapped_dek, aad: [clusterCrn, backupId] })).status).not.toBe(200);
+    const clusterDek = await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/unwrap`, { ciphertext: cluster?.wrapped_dek, aad: [clusterCrn] });
+    expect(clusterDek.status).toBe(200);
+    expect(backupDek.body.plaintext).not.toBe(clusterDek.body.plaintext);
   });
 
   it('disable: nodes show "disabled" and reads fail at once; enable: "active" and reads work again', async () => {
     expect((await row('a1')).status).toBe(200);
+    // The replica holds the cluster's DEK after the read; the disabled event zeroizes it.
+    const envelope = s.dbaas.app.get(ClusterEnvelope);
+    expect(envelope.cachedCount).toBeGreaterThan(0);
     expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/disable`)).status).toBe(204);
     await waitForKeyStatus('disabled');
+    await expectEventually(async () => expect(envelope.cachedCount).toBe(0), { timeoutMs: 10_000, intervalMs: 100 });
     const refused = await row('a1');
     expect(refused.status).toBe(409);
     expect(errorCode(refused)).toBe('KMS_KEY_UNAVAILABLE_ERR');
@@ -151,6 +165,27 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect(JSON.stringify(stored)).not.toContain('owner-a1');
   });
 
+  it('deleting a cluster and purging its key deletes everything: nothing left in DBaaS, and a copied wrapped DEK opens nowhere', async () => {
+    const key = await s.key(kp.guid);
+    const created = await s.api('POST', '/clusters', { name: 'short-lived', region: 'us-south', plan: 'standard', keyCrn: key.crn });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await s.api('POST', `/clusters/${id}/tables/accounts/rows`, { id: 'z1', owner: 'owner-z1' })).status).toBe(201);
+    expect((await s.api('POST', `/clusters/${id}/backups`)).status).toBe(201);
+    // What an attacker may have copied before the deletion: the wrapped DEK.
+    const [copied] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [id]);
+    expect((await s.api('DELETE', `/clusters/${id}`)).status).toBe(204);
+    expect(await s.sql('dbaas', 'SELECT 1 FROM clusters WHERE id = $1 UNION ALL SELECT 1 FROM cluster_nodes WHERE cluster_id = $1 UNION ALL SELECT 1 FROM data_rows WHERE cluster_id = $1 UNION ALL SELECT 1 FROM backups WHERE cluster_id = $1', [id])).toEqual([]);
+    expect((await s.kp('GET', kp.guid, `/keys/${key.id}/registrations`)).body.resources ?? []).toEqual([]);
+    // No registration is left, so the key is deleted without force, then purged.
+    expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}`)).status);
+    await expectEventually(async () => expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}/purge`)).status), { timeoutMs: 10_000, intervalMs: 200 });
+    const unwrap = await s.kp('POST', kp.guid, `/keys/${key.id}/actions/unwrap`, { ciphertext: copied?.wrapped_dek, aad: [created.body.crn] });
+    expect(unwrap.status).toBe(404);
+    // The cluster whose key was purged earlier goes too: its rows and backups are removed.
+    expect((await s.api('DELETE', `/clusters/${clusterId}`)).status).toBe(204);
+    expect(await s.sql('dbaas', 'SELECT 1 FROM data_rows WHERE cluster_id = $1 UNION ALL SELECT 1 FROM backups WHERE cluster_id = $1', [clusterId])).toEqual([]);
+  });
   it('never logs row contents or data keys', () => {
     expect(s.logs.text()).not.toContain('owner-a1');
     expect(s.logs.text()).not.toMatch(/"(plaintext|dek)":/);
