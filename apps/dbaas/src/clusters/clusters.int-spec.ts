@@ -306,4 +306,43 @@ describe('DBaaS clusters and data', () => {
       expect((await s.api('GET', '/clusters')).body.clusters.map((c: { id: string }) => c.id)).not.toContain(created.body.id);
     });
   });
+  describe('a Hyper Protect Crypto Services root key', () => {
+    it('protects a cluster as a Key Protect key does: pre-flight on hs-crypto, registration, rows sealed and read back', async () => {
+      const hpcs = await s.hpcsInstance();
+      const hpcsKey = await s.key(hpcs.guid);
+      expect(hpcsKey.crn).toContain(':hs-crypto:');
+      const request = { name: 'hpcs-cluster', region: 'us-south', plan: 'enterprise', keyCrn: hpcsKey.crn };
+      const refused = await s.api('POST', '/clusters', request);
+      expect(refused.status).toBe(403);
+      expect(refused.body.errors[0].message).toContain(`authorization-policy-create hyperp-dbaas-postgresql hs-crypto Reader --target-service-instance-id ${hpcs.guid}`);
+      await s.authorize(hpcs.guid, { service: 'hs-crypto' });
+      const created = await expectEventually(
+        async () => {
+          const response = await s.api('POST', '/clusters', request);
+          expect(response.status).toBe(201);
+          return response;
+        },
+        { timeoutMs: 10_000, intervalMs: 300 },
+      );
+      expect(created.body.kms).toEqual({ serviceName: 'hs-crypto', instanceId: hpcs.guid, keyId: hpcsKey.id, keyCrn: hpcsKey.crn });
+      expect((await s.kp('GET', hpcs.guid, `/keys/${hpcsKey.id}/registrations`)).body.resources).toEqual([expect.objectContaining({ resourceCrn: created.body.crn, preventKeyDeletion: false })]);
+      expect((await s.api('POST', `/clusters/${created.body.id}/tables/vault/rows`, { id: 'v1', secret: 'hpcs-protected' })).status).toBe(201);
+      expect((await s.api('GET', `/clusters/${created.body.id}/tables/vault/rows/v1`)).body).toEqual({ id: 'v1', secret: 'hpcs-protected' });
+    });
+  });
+  describe('request bodies the HTTP layer refuses', () => {
+    const raw = (path: string, payload: string) =>
+      fetch(`${s.dbaas.url}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.admin}`, 'content-type': 'application/json' }, body: payload }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors: { code: string; message: string }[]; trace: string } }));
+    it('answers malformed JSON and a body over the 1 MiB limit in the documented error format, creating nothing', async () => {
+      const before = await dbaasInstances();
+      const malformed = await raw('/clusters', '{"name": "x",');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body).toEqual({ errors: [expect.objectContaining({ code: expect.any(String), message: expect.any(String) })], trace: expect.any(String) });
+      const huge = await raw('/clusters/00000000-0000-0000-0000-000000000000/tables/t/rows', JSON.stringify({ id: 'x', blob: 'x'.repeat(2 * 1024 * 1024) }));
+      expect(huge.status).toBe(413);
+      expect(huge.body.errors[0].code).toBe('PAYLOAD_TOO_LARGE_ERR');
+      expect(huge.body.trace).toEqual(expect.any(String));
+      expect(await dbaasInstances()).toBe(before);
+    });
+  });
 });
