@@ -85,6 +85,13 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect(refused.status).toBe(409);
     expect(errorCode(refused)).toBe('KMS_KEY_UNAVAILABLE_ERR');
     expect(refused.body.errors[0].message).toContain('disabled');
+    // Writes, deletes, lists and backups are closed as well, and change nothing.
+    const rows = `/clusters/${clusterId}/tables/accounts/rows`;
+    for (const [method, path, payload] of [['POST', rows, { id: 'a9' }], ['PUT', `${rows}/a1`, { owner: 'x' }], ['DELETE', `${rows}/a2`], ['GET', rows], ['POST', `/clusters/${clusterId}/backups`]] as const) {
+      const closed = await s.api(method, path, payload);
+      expect([method, path, closed.status, errorCode(closed)]).toEqual([method, path, 409, 'KMS_KEY_UNAVAILABLE_ERR']);
+    }
+    expect(await s.sql('dbaas', 'SELECT row_id FROM data_rows WHERE cluster_id = $1 ORDER BY row_id', [clusterId])).toEqual([{ row_id: 'a1' }, { row_id: 'a2' }]);
     expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/enable`)).status).toBe(204);
     await waitForKeyStatus('active');
     await expectEventually(async () => expect((await row('a1')).body).toMatchObject({ id: 'a1', owner: 'owner-a1' }), { timeoutMs: 10_000 });
