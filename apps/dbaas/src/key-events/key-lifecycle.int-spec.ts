@@ -104,6 +104,11 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     const refused = await row('a2');
     expect(refused.status).toBe(409);
     expect(refused.body.errors[0].message).toMatch(/restorable until \d{4}-\d{2}-\d{2}T/);
+    // The date DBaaS names is the KMS's own restoreExpirationDate of the key (to the second).
+    const named = new Date(/restorable until (\S+)/.exec(refused.body.errors[0].message as string)?.[1] ?? '').getTime();
+    const metadata = await s.kp('GET', kp.guid, `/keys/${rootKey.id}`);
+    const restoreUntil = new Date(metadata.body.resources[0].restoreExpirationDate as string).getTime();
+    expect(Math.abs(named - restoreUntil)).toBeLessThan(2_000);
     // A replica started after the event (empty DEK cache) answers the same, from the nodes' key status.
     const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl }));
     try {
