@@ -198,6 +198,27 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect((await s.api('DELETE', `/clusters/${clusterId}`)).status).toBe(204);
     expect(await s.sql('dbaas', 'SELECT 1 FROM data_rows WHERE cluster_id = $1 UNION ALL SELECT 1 FROM backups WHERE cluster_id = $1', [clusterId])).toEqual([]);
   });
+  it('a backup under a purged key is gone too: its restore is refused and creates nothing', async () => {
+    const key = await s.key(kp.guid);
+    const created = await s.api('POST', '/clusters', { name: 'one-key', region: 'us-south', plan: 'standard', keyCrn: key.crn });
+    expect(created.status).toBe(201);
+    expect(created.body.backupKeyCrn).toBe(key.crn);
+    expect((await s.api('POST', `/clusters/${created.body.id}/tables/accounts/rows`, { id: 'y1', owner: 'owner-y1' })).status).toBe(201);
+    const backup = await s.api('POST', `/clusters/${created.body.id}/backups`);
+    expect(backup.status).toBe(201);
+    expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}?force=true`)).status);
+    await expectEventually(async () => expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}/purge`)).status), { timeoutMs: 10_000, intervalMs: 200 });
+    await expectEventually(async () => expect((await s.api('GET', `/clusters/${created.body.id}/nodes`)).body.nodes[0].keyStatus).toBe('destroyed'), { timeoutMs: 15_000, intervalMs: 100 });
+    const fresh = await s.key(kp.guid);
+    const clustersBefore = (await s.api('GET', '/clusters')).body.clusters.length;
+    const refused = await s.api('POST', `/clusters/${created.body.id}/backups/${backup.body.id}/restore`, { name: 'never', region: 'us-south', plan: 'standard', keyCrn: fresh.crn });
+    expect(refused.status).toBe(410);
+    expect(errorCode(refused)).toBe('KMS_KEY_PURGED_ERR');
+    expect(refused.body.errors[0].message).toContain(`The backup ${backup.body.id as string} cannot be opened`);
+    expect(refused.body.errors[0].message).toContain('unrecoverable');
+    expect((await s.api('GET', '/clusters')).body.clusters.length).toBe(clustersBefore);
+    expect((await s.kp('GET', kp.guid, `/keys/${fresh.id}/registrations`)).body.resources ?? []).toEqual([]);
+  });
   it('never logs row contents or data keys', () => {
     expect(s.logs.text()).not.toContain('owner-a1');
     expect(s.logs.text()).not.toMatch(/"(plaintext|dek)":/);
