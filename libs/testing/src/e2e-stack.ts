@@ -42,6 +42,16 @@ export async function startE2eStack(apps: readonly KeywardAppName[]): Promise<vo
   // Suites act as a consumer service too (e.g. App Configuration calling the KMS with its service token).
   Object.assign(process.env, suite.serviceApiKeys);
   process.env['KEYWARD_E2E_NATS_PREFIX'] = suite.prefix;
+  // What a dump of an app's database would show (e.g. seed 004: a DBaaS table holds only ciphertext).
+  for (const app of apps) {
+    const databaseUrl = suite.databases[app]?.url;
+    if (databaseUrl) process.env[e2eDatabaseUrlEnvName(app)] = databaseUrl;
+  }
+}
+
+/** The variable an e2e suite reads an app's database URL from (set by startE2eStack, or by whoever runs a stack of their own). */
+export function e2eDatabaseUrlEnvName(app: KeywardAppName): string {
+  return `KEYWARD_E2E_DATABASE_URL_${app.toUpperCase().replace(/-/g, '_')}`;
 }
 
 export async function stopE2eStack(): Promise<void> {

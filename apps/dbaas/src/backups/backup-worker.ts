@@ -8,7 +8,7 @@ import { type SealedRow, RowsRepository } from '../data/rows.repository';
 import { ClusterKeys } from '../keys/cluster-keys';
 import { BackupKms } from '../keys/dbaas-keys';
 import { assertClusterKeyUsable } from '../keys/key-status-guard';
-import { kmsRefusal } from '../keys/kms-errors';
+import { keyChoiceRefusal } from '../keys/kms-errors';
 import { type BackupRecord, BackupsRepository } from './backups.repository';
 
 const DELEGATION_HINT =
@@ -89,7 +89,8 @@ export class BackupWorker {
     try {
       return await run();
     } catch (error) {
-      const refusal = kmsRefusal(error, doing);
+      // Also a key blocked by its last lifecycle event says what the worker was doing (which backup).
+      const refusal = keyChoiceRefusal(error, doing);
       if (refusal instanceof DomainError && refusal.code === 'KMS_AUTHORIZATION_MISSING_ERR') {
         throw new DomainError('KMS_AUTHORIZATION_MISSING_ERR', `${doing}: ${DELEGATION_HINT}`, { cause: error });
       }

@@ -44,6 +44,11 @@ describe('DBaaS backups under authorization delegation', () => {
     expect(errorCode(refused)).toBe('KMS_AUTHORIZATION_MISSING_ERR');
     expect(refused.body.errors[0].message).toContain('hyperp-dbaas-backup');
     expect(refused.body.errors[0].message).toContain('delegat');
+    // The scheduler's backups go through the same worker and identity: refused too, logged, retried.
+    await expectEventually(
+      async () => expect(s.logs.text().split('\n').some((line) => line.includes('scheduled backup failed') && line.includes('KMS_AUTHORIZATION_MISSING_ERR'))).toBe(true),
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     expect((await s.api('GET', `/clusters/${clusterId}/backups`)).body.backups).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { expectEventually } from '@keyward/testing';
+import { expectEventually, iamTokenFor } from '@keyward/testing';
 import { startDbaas } from '../start-dbaas';
 import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
@@ -104,13 +104,20 @@ describe('DBaaS clusters and data', () => {
 
     it.each([
       ['an invalid name', { name: 'Bad Name!' }, 400, 'BAD_BODY_ERR'],
+      ['a name over 63 characters', { name: `a${'b'.repeat(63)}` }, 400, 'BAD_BODY_ERR'],
+      ['an invalid database name', { databases: ['App DB'] }, 400, 'BAD_BODY_ERR'],
+      ['an invalid user name', { users: ['9lives'] }, 400, 'BAD_BODY_ERR'],
+      ['an unknown plan', { plan: 'gold' }, 400, 'BAD_BODY_ERR'],
+      ['an unknown field', { keyRotation: true }, 400, 'BAD_BODY_ERR'],
+      ['a body that is not an object', [1, 2], 400, 'BAD_BODY_ERR'],
       ['an unknown region', { region: 'mars-1' }, 400, 'BAD_BODY_ERR'],
       ['a CRN that names no key', { keyCrn: 'crn:v1:keyward:public:kms:us-south:a/abc:def::' }, 400, 'INVALID_FIELD_ERR'],
-    ])('refuses %s with a 400 and creates nothing', async (_what, extra, status, code) => {
+    ])('refuses %s with a 400 in the documented error format and creates nothing', async (_what, extra, status, code) => {
       const before = await dbaasInstances();
-      const refused = await s.api('POST', '/clusters', body(extra));
+      const refused = await s.api('POST', '/clusters', Array.isArray(extra) ? extra : body(extra));
       expect(refused.status).toBe(status);
       expect(errorCode(refused)).toBe(code);
+      expect(refused.body).toEqual({ errors: [expect.objectContaining({ code, message: expect.any(String) })], trace: expect.any(String) });
       expect(await dbaasInstances()).toBe(before);
     });
 
@@ -140,6 +147,25 @@ describe('DBaaS clusters and data', () => {
       expect((await registrationsOf(key.id)).map((r: { resourceCrn: string }) => r.resourceCrn)).toEqual([clusterCrn]);
     });
 
+    it('undoes the registrations and the IAM instance when the last step (the database write) fails', async () => {
+      const backupKey = await s.key(kp.guid);
+      // A real failure of the cluster's own database, after both registrations were made.
+      await s.sql('dbaas', `CREATE OR REPLACE FUNCTION test_fail_cluster_write() RETURNS trigger AS $$ BEGIN IF NEW.name = 'fail-write' THEN RAISE EXCEPTION 'simulated write failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+      await s.sql('dbaas', 'CREATE TRIGGER test_fail_cluster_write BEFORE INSERT ON clusters FOR EACH ROW EXECUTE FUNCTION test_fail_cluster_write()');
+      try {
+        const before = await dbaasInstances();
+        const failed = await s.api('POST', '/clusters', body({ name: 'fail-write', backupKeyCrn: backupKey.crn }));
+        expect(failed.status).toBe(500);
+        expect(failed.body.errors[0].message).not.toContain('simulated');
+        expect(await dbaasInstances()).toBe(before);
+        expect(await registrationsOf(backupKey.id)).toEqual([]);
+        expect((await registrationsOf(key.id)).map((r: { resourceCrn: string }) => r.resourceCrn)).toEqual([clusterCrn]);
+        expect(await s.sql('dbaas', "SELECT 1 FROM clusters WHERE name = 'fail-write'")).toEqual([]);
+        expect(s.logs.text()).not.toContain('cleanup step failed');
+      } finally {
+        await s.sql('dbaas', 'DROP TRIGGER IF EXISTS test_fail_cluster_write ON clusters');
+      }
+    });
     describe('the data API', () => {
       const rows = (path = '') => `/clusters/${clusterId}/tables/customers/rows${path}`;
 
@@ -191,6 +217,21 @@ describe('DBaaS clusters and data', () => {
         const moved = await s.api('GET', rows('/dup'));
         expect(moved.status).toBe(422);
         expect(errorCode(moved)).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+        // The same row id in another table of the cluster: the table is in the AAD.
+        expect((await s.api('POST', `/clusters/${clusterId}/tables/archive/rows`, { id: 'secret-row', motto: 'other' })).status).toBe(201);
+        await s.sql('dbaas', 'UPDATE data_rows SET ciphertext = $1 WHERE cluster_id = $2 AND table_name = $3 AND row_id = $4', [secret, clusterId, 'archive', 'secret-row']);
+        expect(errorCode(await s.api('GET', `/clusters/${clusterId}/tables/archive/rows/secret-row`))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+        // The same table and row id in another cluster (another DEK, and the cluster is in the AAD).
+        const other = await s.api('POST', '/clusters', body({ name: 'other-cluster' }));
+        expect(other.status).toBe(201);
+        expect((await s.api('POST', `/clusters/${other.body.id}/tables/customers/rows`, { id: 'secret-row', motto: 'other' })).status).toBe(201);
+        await s.sql('dbaas', 'UPDATE data_rows SET ciphertext = $1 WHERE cluster_id = $2 AND table_name = $3 AND row_id = $4', [secret, other.body.id, 'customers', 'secret-row']);
+        expect(errorCode(await s.api('GET', `/clusters/${other.body.id}/tables/customers/rows/secret-row`))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+        // Listing the table refuses too, rather than skipping or showing the moved row.
+        expect(errorCode(await s.api('GET', `/clusters/${other.body.id}/tables/customers/rows`))).toBe('UNPROCESSABLE_CIPHERTEXT_ERR');
+        // Where it belongs, the ciphertext still opens.
+        expect((await s.api('GET', rows('/secret-row'))).body).toEqual({ id: 'secret-row', motto: 'plaintext-marker-7f3a' });
+        expect((await s.api('DELETE', `/clusters/${other.body.id}`)).status).toBe(204);
         expect(s.logs.text()).not.toContain('plaintext-marker-7f3a');
       });
 
@@ -214,6 +255,94 @@ describe('DBaaS clusters and data', () => {
         expect((await s.api('GET', '/clusters/00000000-0000-0000-0000-000000000000/tables/t/rows')).status).toBe(404);
         expect((await fetch(`${s.dbaas.url}/api/v1/clusters`)).status).toBe(401);
       });
+    });
+  });
+  describe('a root key in another account', () => {
+    it('is refused until an authorization in the key\'s account names the cluster\'s account, then protects the cluster', async () => {
+      // Account B (a customer of DBaaS) uses a root key of this account's Key Protect instance.
+      const accountB = await call(s.iamUrl, s.admin, 'POST', '/v1/accounts', { name: `dbaas-b-${Math.random().toString(36).slice(2, 8)}` });
+      expect(accountB.status).toBe(201);
+      const userB = await call(s.iamUrl, s.admin, 'POST', '/v1/users', { name: 'owner-b', account_id: accountB.body.id, administrator: true });
+      expect(userB.status).toBe(201);
+      const apikeyB = await call(s.iamUrl, s.admin, 'POST', '/v1/apikeys', { name: 'owner-b-key', iam_id: userB.body.iam_id });
+      expect(apikeyB.status).toBe(201);
+      const tokenB = await iamTokenFor(s.iamUrl, apikeyB.body.apikey as string);
+      const asB = (method: string, path: string, payload?: unknown) => call(s.dbaas.url, tokenB, method, `/api/v1${path}`, payload);
+      const foreignKey = await s.key(kp.guid);
+      const request = { name: 'cross-account', region: 'eu-gb', plan: 'standard', keyCrn: foreignKey.crn };
+
+      const refused = await asB('POST', '/clusters', request);
+      expect(refused.status).toBe(403);
+      expect(errorCode(refused)).toBe('KMS_AUTHORIZATION_MISSING_ERR');
+      expect(refused.body.errors[0].message).toContain(`--source-service-account ${accountB.body.id as string}`);
+      expect(await registrationsOf(foreignKey.id)).toEqual([]);
+
+      const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+        type: 'authorization',
+        subject: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: accountB.body.id }, { key: 'serviceName', operator: 'stringEquals', value: 'hyperp-dbaas-postgresql' }] },
+        resource: {
+          attributes: [
+            { key: 'accountId', operator: 'stringEquals', value: s.account },
+            { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+            { key: 'serviceInstance', operator: 'stringEquals', value: kp.guid },
+          ],
+        },
+        control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }] } },
+      });
+      expect(policy.status).toBe(201);
+      const created = await expectEventually(
+        async () => {
+          const response = await asB('POST', '/clusters', request);
+          expect(response.status).toBe(201);
+          return response;
+        },
+        { timeoutMs: 10_000, intervalMs: 300 },
+      );
+      expect(created.body).toMatchObject({ accountId: accountB.body.id, kms: { instanceId: kp.guid, keyId: foreignKey.id, keyCrn: foreignKey.crn } });
+      expect(await registrationsOf(foreignKey.id)).toEqual([expect.objectContaining({ resourceCrn: created.body.crn, preventKeyDeletion: false })]);
+      expect((await asB('POST', `/clusters/${created.body.id}/tables/notes/rows`, { id: 'n1', text: 'cross-account' })).status).toBe(201);
+      expect((await asB('GET', `/clusters/${created.body.id}/tables/notes/rows/n1`)).body).toEqual({ id: 'n1', text: 'cross-account' });
+      // The admin's account does not see B's cluster.
+      expect((await s.api('GET', '/clusters')).body.clusters.map((c: { id: string }) => c.id)).not.toContain(created.body.id);
+    });
+  });
+  describe('a Hyper Protect Crypto Services root key', () => {
+    it('protects a cluster as a Key Protect key does: pre-flight on hs-crypto, registration, rows sealed and read back', async () => {
+      const hpcs = await s.hpcsInstance();
+      const hpcsKey = await s.key(hpcs.guid);
+      expect(hpcsKey.crn).toContain(':hs-crypto:');
+      const request = { name: 'hpcs-cluster', region: 'us-south', plan: 'enterprise', keyCrn: hpcsKey.crn };
+      const refused = await s.api('POST', '/clusters', request);
+      expect(refused.status).toBe(403);
+      expect(refused.body.errors[0].message).toContain(`authorization-policy-create hyperp-dbaas-postgresql hs-crypto Reader --target-service-instance-id ${hpcs.guid}`);
+      await s.authorize(hpcs.guid, { service: 'hs-crypto' });
+      const created = await expectEventually(
+        async () => {
+          const response = await s.api('POST', '/clusters', request);
+          expect(response.status).toBe(201);
+          return response;
+        },
+        { timeoutMs: 10_000, intervalMs: 300 },
+      );
+      expect(created.body.kms).toEqual({ serviceName: 'hs-crypto', instanceId: hpcs.guid, keyId: hpcsKey.id, keyCrn: hpcsKey.crn });
+      expect((await s.kp('GET', hpcs.guid, `/keys/${hpcsKey.id}/registrations`)).body.resources).toEqual([expect.objectContaining({ resourceCrn: created.body.crn, preventKeyDeletion: false })]);
+      expect((await s.api('POST', `/clusters/${created.body.id}/tables/vault/rows`, { id: 'v1', secret: 'hpcs-protected' })).status).toBe(201);
+      expect((await s.api('GET', `/clusters/${created.body.id}/tables/vault/rows/v1`)).body).toEqual({ id: 'v1', secret: 'hpcs-protected' });
+    });
+  });
+  describe('request bodies the HTTP layer refuses', () => {
+    const raw = (path: string, payload: string) =>
+      fetch(`${s.dbaas.url}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.admin}`, 'content-type': 'application/json' }, body: payload }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors: { code: string; message: string }[]; trace: string } }));
+    it('answers malformed JSON and a body over the 1 MiB limit in the documented error format, creating nothing', async () => {
+      const before = await dbaasInstances();
+      const malformed = await raw('/clusters', '{"name": "x",');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body).toEqual({ errors: [expect.objectContaining({ code: 'BAD_BODY_ERR', message: expect.any(String) })], trace: expect.any(String) });
+      const huge = await raw('/clusters/00000000-0000-0000-0000-000000000000/tables/t/rows', JSON.stringify({ id: 'x', blob: 'x'.repeat(2 * 1024 * 1024) }));
+      expect(huge.status).toBe(413);
+      expect(huge.body.errors[0].code).toBe('PAYLOAD_TOO_LARGE_ERR');
+      expect(huge.body.trace).toEqual(expect.any(String));
+      expect(await dbaasInstances()).toBe(before);
     });
   });
 });

@@ -57,6 +57,9 @@ export class DataService {
     checkTableName(table);
     checkRowId(rowId);
     const cluster = await this.access.cluster(caller, clusterId, 'database.write');
+    // No key is needed to drop a ciphertext, but a cluster whose key is unavailable is closed to every
+    // read and write alike (seed 004: "you lose access to the data"), not half-usable.
+    assertClusterKeyUsable(cluster);
     if (!(await this.rows.delete(cluster.id, table, rowId))) throw new DomainError('NOT_FOUND_ERR', `Table ${table} has no row with id ${rowId}`);
   }
 

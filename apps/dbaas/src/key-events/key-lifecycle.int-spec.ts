@@ -1,4 +1,5 @@
 import { expectEventually } from '@keyward/testing';
+import { ClusterEnvelope } from '../keys/dbaas-keys';
 import { startDbaas } from '../start-dbaas';
 import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
@@ -61,16 +62,36 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect(stored[0]?.ciphertext).not.toContain('owner-a1');
     expect(Buffer.from(stored[0]?.ciphertext ?? '', 'base64').toString('latin1')).not.toContain('owner-a1');
     expect((await s.api('GET', `/clusters/${clusterId}/backups`)).body.backups.map((b: { id: string }) => b.id)).toEqual([backupId]);
+    // The backup's own DEK is wrapped by the backup key (KMS AAD: cluster CRN and backup id), not by the
+    // cluster's root key, and is not the cluster's DEK.
+    const [cluster] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [clusterId]);
+    const backupDek = await s.kp('POST', kp.guid, `/keys/${backupKey.id}/actions/unwrap`, { ciphertext: stored[0]?.wrapped_dek, aad: [clusterCrn, backupId] });
+    expect(backupDek.status).toBe(200);
+    expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/unwrap`, { ciphertext: stored[0]?.wrapped_dek, aad: [clusterCrn, backupId] })).status).not.toBe(200);
+    const clusterDek = await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/unwrap`, { ciphertext: cluster?.wrapped_dek, aad: [clusterCrn] });
+    expect(clusterDek.status).toBe(200);
+    expect(backupDek.body.plaintext).not.toBe(clusterDek.body.plaintext);
   });
 
   it('disable: nodes show "disabled" and reads fail at once; enable: "active" and reads work again', async () => {
     expect((await row('a1')).status).toBe(200);
+    // The replica holds the cluster's DEK after the read; the disabled event zeroizes it.
+    const envelope = s.dbaas.app.get(ClusterEnvelope);
+    expect(envelope.cachedCount).toBeGreaterThan(0);
     expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/disable`)).status).toBe(204);
     await waitForKeyStatus('disabled');
+    await expectEventually(async () => expect(envelope.cachedCount).toBe(0), { timeoutMs: 10_000, intervalMs: 100 });
     const refused = await row('a1');
     expect(refused.status).toBe(409);
     expect(errorCode(refused)).toBe('KMS_KEY_UNAVAILABLE_ERR');
     expect(refused.body.errors[0].message).toContain('disabled');
+    // Writes, deletes, lists and backups are closed as well, and change nothing.
+    const rows = `/clusters/${clusterId}/tables/accounts/rows`;
+    for (const [method, path, payload] of [['POST', rows, { id: 'a9' }], ['PUT', `${rows}/a1`, { owner: 'x' }], ['DELETE', `${rows}/a2`], ['GET', rows], ['POST', `/clusters/${clusterId}/backups`]] as const) {
+      const closed = await s.api(method, path, payload);
+      expect([method, path, closed.status, errorCode(closed)]).toEqual([method, path, 409, 'KMS_KEY_UNAVAILABLE_ERR']);
+    }
+    expect(await s.sql('dbaas', 'SELECT row_id FROM data_rows WHERE cluster_id = $1 ORDER BY row_id', [clusterId])).toEqual([{ row_id: 'a1' }, { row_id: 'a2' }]);
     expect((await s.kp('POST', kp.guid, `/keys/${rootKey.id}/actions/enable`)).status).toBe(204);
     await waitForKeyStatus('active');
     await expectEventually(async () => expect((await row('a1')).body).toMatchObject({ id: 'a1', owner: 'owner-a1' }), { timeoutMs: 10_000 });
@@ -83,6 +104,11 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     const refused = await row('a2');
     expect(refused.status).toBe(409);
     expect(refused.body.errors[0].message).toMatch(/restorable until \d{4}-\d{2}-\d{2}T/);
+    // The date DBaaS names is the KMS's own restoreExpirationDate of the key (to the second).
+    const named = new Date(/restorable until (\S+)/.exec(refused.body.errors[0].message as string)?.[1] ?? '').getTime();
+    const metadata = await s.kp('GET', kp.guid, `/keys/${rootKey.id}`);
+    const restoreUntil = new Date(metadata.body.resources[0].restoreExpirationDate as string).getTime();
+    expect(Math.abs(named - restoreUntil)).toBeLessThan(2_000);
     // A replica started after the event (empty DEK cache) answers the same, from the nodes' key status.
     const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl }));
     try {
@@ -151,6 +177,48 @@ describe('DBaaS and the root key lifecycle (seed 004)', () => {
     expect(JSON.stringify(stored)).not.toContain('owner-a1');
   });
 
+  it('deleting a cluster and purging its key deletes everything: nothing left in DBaaS, and a copied wrapped DEK opens nowhere', async () => {
+    const key = await s.key(kp.guid);
+    const created = await s.api('POST', '/clusters', { name: 'short-lived', region: 'us-south', plan: 'standard', keyCrn: key.crn });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await s.api('POST', `/clusters/${id}/tables/accounts/rows`, { id: 'z1', owner: 'owner-z1' })).status).toBe(201);
+    expect((await s.api('POST', `/clusters/${id}/backups`)).status).toBe(201);
+    // What an attacker may have copied before the deletion: the wrapped DEK.
+    const [copied] = await s.sql<{ wrapped_dek: string }>('dbaas', 'SELECT wrapped_dek FROM clusters WHERE id = $1', [id]);
+    expect((await s.api('DELETE', `/clusters/${id}`)).status).toBe(204);
+    expect(await s.sql('dbaas', 'SELECT 1 FROM clusters WHERE id = $1 UNION ALL SELECT 1 FROM cluster_nodes WHERE cluster_id = $1 UNION ALL SELECT 1 FROM data_rows WHERE cluster_id = $1 UNION ALL SELECT 1 FROM backups WHERE cluster_id = $1', [id])).toEqual([]);
+    expect((await s.kp('GET', kp.guid, `/keys/${key.id}/registrations`)).body.resources ?? []).toEqual([]);
+    // No registration is left, so the key is deleted without force, then purged.
+    expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}`)).status);
+    await expectEventually(async () => expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}/purge`)).status), { timeoutMs: 10_000, intervalMs: 200 });
+    const unwrap = await s.kp('POST', kp.guid, `/keys/${key.id}/actions/unwrap`, { ciphertext: copied?.wrapped_dek, aad: [created.body.crn] });
+    expect(unwrap.status).toBe(404);
+    // The cluster whose key was purged earlier goes too: its rows and backups are removed.
+    expect((await s.api('DELETE', `/clusters/${clusterId}`)).status).toBe(204);
+    expect(await s.sql('dbaas', 'SELECT 1 FROM data_rows WHERE cluster_id = $1 UNION ALL SELECT 1 FROM backups WHERE cluster_id = $1', [clusterId])).toEqual([]);
+  });
+  it('a backup under a purged key is gone too: its restore is refused and creates nothing', async () => {
+    const key = await s.key(kp.guid);
+    const created = await s.api('POST', '/clusters', { name: 'one-key', region: 'us-south', plan: 'standard', keyCrn: key.crn });
+    expect(created.status).toBe(201);
+    expect(created.body.backupKeyCrn).toBe(key.crn);
+    expect((await s.api('POST', `/clusters/${created.body.id}/tables/accounts/rows`, { id: 'y1', owner: 'owner-y1' })).status).toBe(201);
+    const backup = await s.api('POST', `/clusters/${created.body.id}/backups`);
+    expect(backup.status).toBe(201);
+    expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}?force=true`)).status);
+    await expectEventually(async () => expect([200, 204]).toContain((await s.kp('DELETE', kp.guid, `/keys/${key.id}/purge`)).status), { timeoutMs: 10_000, intervalMs: 200 });
+    await expectEventually(async () => expect((await s.api('GET', `/clusters/${created.body.id}/nodes`)).body.nodes[0].keyStatus).toBe('destroyed'), { timeoutMs: 15_000, intervalMs: 100 });
+    const fresh = await s.key(kp.guid);
+    const clustersBefore = (await s.api('GET', '/clusters')).body.clusters.length;
+    const refused = await s.api('POST', `/clusters/${created.body.id}/backups/${backup.body.id}/restore`, { name: 'never', region: 'us-south', plan: 'standard', keyCrn: fresh.crn });
+    expect(refused.status).toBe(410);
+    expect(errorCode(refused)).toBe('KMS_KEY_PURGED_ERR');
+    expect(refused.body.errors[0].message).toContain(`The backup ${backup.body.id as string} cannot be opened`);
+    expect(refused.body.errors[0].message).toContain('unrecoverable');
+    expect((await s.api('GET', '/clusters')).body.clusters.length).toBe(clustersBefore);
+    expect((await s.kp('GET', kp.guid, `/keys/${fresh.id}/registrations`)).body.resources ?? []).toEqual([]);
+  });
   it('never logs row contents or data keys', () => {
     expect(s.logs.text()).not.toContain('owner-a1');
     expect(s.logs.text()).not.toMatch(/"(plaintext|dek)":/);

@@ -13,7 +13,8 @@ export function kmsRefusal(error: unknown, doing: string): unknown {
 
 /**
  * As kmsRefusal, and a refusal DBaaS raised itself (a key blocked by its last lifecycle event) also
- * says what DBaaS was doing: for creation, where the user is choosing the key.
+ * says what DBaaS was doing: for creation, where the user is choosing the key, and for backups, where
+ * it names the backup that cannot be taken or opened.
  */
 export function keyChoiceRefusal(error: unknown, doing: string): unknown {
   if (error instanceof DomainError && !error.isInternal) return new DomainError(error.code, `${doing}: ${error.message}`, { cause: error, ...(error.target ? { target: error.target } : {}) });

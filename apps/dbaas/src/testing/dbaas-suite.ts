@@ -1,3 +1,4 @@
+import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { RunningService } from '@keyward/platform';
@@ -12,6 +13,27 @@ export { type CallResult, call };
 /** The keyward error code of a DBaaS answer. */
 export function errorCode(result: CallResult): string | undefined {
   return result.body?.errors?.[0]?.code;
+}
+
+const CEREMONY_PART_AAD = Buffer.from('keyward.ceremony-part.v1');
+
+/** A custodian opening its part (docs/HSM.md hybrid format: RSA-OAEP-256 of an AES key, then AES-256-GCM). */
+function openPart(privateKey: string, encoded: string): Buffer {
+  const data = Buffer.from(encoded, 'base64');
+  const rsaLength = 256; // RSA-2048 custodian keys
+  const aesKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, data.subarray(0, rsaLength));
+  const decipher = createDecipheriv('aes-256-gcm', aesKey, data.subarray(rsaLength, rsaLength + 12)).setAAD(CEREMONY_PART_AAD).setAuthTag(data.subarray(data.length - 16));
+  return Buffer.concat([decipher.update(data.subarray(rsaLength + 12, data.length - 16)), decipher.final()]);
+}
+
+/** The custodian sealing its part for the HSM's ceremony key. */
+function sealPart(publicKey: string, part: Buffer): string {
+  const aesKey = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', aesKey, iv).setAAD(CEREMONY_PART_AAD);
+  const body = Buffer.concat([cipher.update(part), cipher.final()]);
+  const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, aesKey);
+  return Buffer.concat([wrapped, iv, body, cipher.getAuthTag()]).toString('base64');
 }
 
 /** Windows of one millisecond, so disable/enable, delete/restore and purge follow each other at once. */
@@ -33,10 +55,12 @@ export interface DbaasSuite {
   logs: ReturnType<typeof createCapturingLogger>;
   /** A `kms` instance of the admin's account. */
   kmsInstance(): Promise<{ guid: string; crn: string }>;
+  /** An `hs-crypto` (HPCS) instance of the admin's account, its master key loaded by two custodians. */
+  hpcsInstance(): Promise<{ guid: string; crn: string }>;
   /** A root (or standard) key in `instance`: its id and CRN. */
   key(instance: string, options?: { extractable?: boolean }): Promise<{ id: string; crn: string }>;
-  /** `hyperp-dbaas-postgresql` → kms `instance` with Reader (and its dependents with delegation). */
-  authorize(instance: string, options?: { delegate?: boolean }): Promise<string>;
+  /** `hyperp-dbaas-postgresql` → kms (or hs-crypto) `instance` with Reader (and its dependents with delegation). */
+  authorize(instance: string, options?: { delegate?: boolean; service?: 'kms' | 'hs-crypto' }): Promise<string>;
   kp(method: string, instance: string, path: string, body?: unknown): Promise<CallResult>;
   api(method: string, path: string, body?: unknown): Promise<CallResult>;
   /** SQL on an app's own database (what a dump would show). */
@@ -87,6 +111,26 @@ export async function startDbaasSuite(extraEnv: Record<string, string> = {}): Pr
       if (created.status !== 201) throw new Error(`kms instance: ${created.status} ${created.text}`);
       return created.body as { guid: string; crn: string };
     },
+    hpcsInstance: async () => {
+      const created = await call(iamUrl, admin, 'POST', '/v2/resource_instances', { name: `hpcs-${Math.random().toString(36).slice(2, 8)}`, service: 'hs-crypto', plan: 'standard', target: 'us-south' });
+      if (created.status !== 201) throw new Error(`hs-crypto instance: ${created.status} ${created.text}`);
+      const guid = (created.body as { guid: string }).guid;
+      const unit = (path: string, body: unknown) => call(kmsUrl, admin, 'POST', `/crypto_v1/instances/${guid}${path}`, body);
+      const custodians = ['custodian-1', 'custodian-2'].map((name) => ({
+        name,
+        ...generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }),
+      }));
+      const init = await unit('/ceremony/init', { threshold: 2, custodians: custodians.map((c) => ({ name: c.name, publicKey: c.publicKey })) });
+      if (init.status !== 200) throw new Error(`ceremony: ${init.status} ${init.text}`);
+      const { ceremonyPublicKey, parts } = init.body as { ceremonyPublicKey: string; parts: { name: string; encryptedPart: string }[] };
+      for (const part of parts) {
+        const custodian = custodians.find((c) => c.name === part.name);
+        if (!custodian) throw new Error(`ceremony: unknown custodian ${part.name}`);
+        const unsealed = await unit('/unseal', { encryptedPart: sealPart(ceremonyPublicKey, openPart(custodian.privateKey, part.encryptedPart)) });
+        if (unsealed.status !== 200) throw new Error(`unseal: ${unsealed.status} ${unsealed.text}`);
+      }
+      return created.body as { guid: string; crn: string };
+    },
     key: async (instance, options = {}) => {
       const created = await kp('POST', instance, '/keys', {
         metadata: { collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 },
@@ -102,7 +146,7 @@ export async function startDbaasSuite(extraEnv: Record<string, string> = {}): Pr
         resource: {
           attributes: [
             { key: 'accountId', operator: 'stringEquals', value: account },
-            { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+            { key: 'serviceName', operator: 'stringEquals', value: options.service ?? 'kms' },
             { key: 'serviceInstance', operator: 'stringEquals', value: instance },
           ],
         },
