@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { expectEventually } from '@keyward/testing';
+import { expectEventually, iamTokenFor } from '@keyward/testing';
 import type { RunningService } from '@keyward/platform';
 import { type RootKey, type SchematicsSuite, call, startSchematicsSuite } from '../testing/schematics-suite';
 
@@ -12,6 +12,7 @@ describe('Schematics KYOK: workspaces under Hyper Protect Crypto Services root k
   let db: Client;
   let own: RootKey;
   let keyProtect: RootKey;
+  let euKeyProtect: RootKey;
   let primary: RootKey;
   let secondary: RootKey;
   let euHpcs: { guid: string; crn: string };
@@ -41,6 +42,7 @@ describe('Schematics KYOK: workspaces under Hyper Protect Crypto Services root k
     const kpInstance = await s.instance('kms', 'us-south');
     keyProtect = await s.rootKey(kpInstance.guid);
     await s.grantSchematics(kpInstance.guid);
+    euKeyProtect = await s.rootKey((await s.instance('kms', 'eu-de')).guid);
     const primaryHpcs = await s.hpcsInstance('us-south');
     const secondaryHpcs = await s.hpcsInstance('us-east');
     euHpcs = await s.hpcsInstance('eu-de');
@@ -76,6 +78,36 @@ describe('Schematics KYOK: workspaces under Hyper Protect Crypto Services root k
     expect(JSON.stringify(byok.body)).not.toContain(':hs-crypto:');
     const eu = await api('GET', '/v2/settings/kms/instances?location=eu&scheme=kyok');
     expect(eu.body.kms_instances.map((i: { kms_crn: string }) => i.kms_crn)).toEqual([euHpcs.crn]);
+  });
+
+  it('offers a user only the instances whose keys that user may read', async () => {
+    const user = await call(s.iamUrl, s.admin, 'POST', '/v1/users', { name: `dave-${randomBytes(3).toString('hex')}` });
+    expect(user.status).toBe(201);
+    const apiKey = await call(s.iamUrl, s.admin, 'POST', '/v1/apikeys', { name: 'dave-key', iam_id: user.body.iam_id });
+    const grant = async (serviceName: string, role: string, instance?: string) => {
+      const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+        type: 'access',
+        subject: { attributes: [{ key: 'iam_id', operator: 'stringEquals', value: user.body.iam_id }] },
+        resource: {
+          attributes: [
+            { key: 'accountId', operator: 'stringEquals', value: s.account },
+            { key: 'serviceName', operator: 'stringEquals', value: serviceName },
+            ...(instance ? [{ key: 'serviceInstance', operator: 'stringEquals', value: instance }] : []),
+          ],
+        },
+        control: { grant: { roles: [{ role_id: `crn:v1:bluemix:public:iam::::serviceRole:${role}` }] } },
+      });
+      expect(policy.status).toBe(201);
+    };
+    // KMS settings are Manager-only on Schematics (libs/contracts SERVICE_ROLE_ACTIONS); Reader on one HPCS instance.
+    await grant('schematics', 'Manager');
+    await grant('hs-crypto', 'Reader', primary.instance);
+    const dave = await iamTokenFor(s.iamUrl, apiKey.body.apikey as string);
+    await expectEventually(async () => {
+      const listed = await call(app.url, dave, 'GET', '/v2/settings/kms/instances?location=us&scheme=kyok');
+      expect(listed.status).toBe(200);
+      expect(listed.body.kms_instances.map((i: { kms_crn: string; keys: { crn: string }[] }) => [i.kms_crn.split(':')[7], i.keys.map((k) => k.crn)])).toEqual([[primary.instance, [primary.crn]]]);
+    });
   });
 
   it('creates a workspace under Schematics’ own key before KYOK is enabled', async () => {
@@ -172,6 +204,59 @@ describe('Schematics KYOK: workspaces under Hyper Protect Crypto Services root k
     expect(refused.body.errors[0].code).toBe('KMS_KEY_UNAVAILABLE_ERR');
     expect(refused.text).not.toContain(stateText);
   }, 60_000);
+
+  it('accepts a key in another account when an authorization there covers the customer’s account (primary only)', async () => {
+    const other = await call(s.iamUrl, s.admin, 'POST', '/v1/accounts', { name: 'schematics-customer-b' });
+    expect(other.status).toBe(201);
+    const accountB = other.body.id as string;
+    const boss = await call(s.iamUrl, s.admin, 'POST', '/v1/users', { name: 'boss-b', account_id: accountB, administrator: true });
+    const bossKey = await call(s.iamUrl, s.admin, 'POST', '/v1/apikeys', { name: 'boss-b-key', iam_id: boss.body.iam_id });
+    const customerB = await iamTokenFor(s.iamUrl, bossKey.body.apikey as string);
+    const asB = (method: string, path: string, body?: unknown) => call(app.url, customerB, method, path, body);
+    const body = {
+      location: 'eu',
+      encryption_scheme: 'byok',
+      resource_group: 'default',
+      primary_crk: { kms_name: 'kp-in-account-a', key_crn: euKeyProtect.crn, kms_private_endpoint: s.kmsUrl },
+    };
+
+    // The key's account (A) has no authorization for account B's Schematics yet: named, with the command.
+    const missing = await asB('PUT', '/v2/settings/kms', body);
+    expect(missing.status).toBe(403);
+    expect(missing.body.errors[0].code).toBe('KMS_AUTHORIZATION_MISSING_ERR');
+    expect(missing.body.errors[0].message).toContain(euKeyProtect.instance);
+    expect(missing.body.errors[0].message).toContain(`--source-service-account ${accountB}`);
+
+    const policy = await call(s.iamUrl, s.admin, 'POST', '/v2/policies', {
+      type: 'authorization',
+      subject: { attributes: [{ key: 'accountId', operator: 'stringEquals', value: accountB }, { key: 'serviceName', operator: 'stringEquals', value: 'schematics' }] },
+      resource: {
+        attributes: [
+          { key: 'accountId', operator: 'stringEquals', value: s.account },
+          { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+          { key: 'serviceInstance', operator: 'stringEquals', value: euKeyProtect.instance },
+        ],
+      },
+      control: { grant: { roles: [{ role_id: 'crn:v1:bluemix:public:iam::::serviceRole:Reader' }] } },
+    });
+    expect(policy.status).toBe(201);
+    let enabled: Awaited<ReturnType<typeof asB>> | undefined;
+    await expectEventually(async () => {
+      enabled = await asB('PUT', '/v2/settings/kms', body);
+      expect(enabled.status).toBe(200);
+    });
+    expect(enabled?.body).toMatchObject({ location: 'eu', encryption_scheme: 'byok', primary_crk: { key_crn: euKeyProtect.crn } });
+    expect(enabled?.body.secondary_crk).toBeUndefined();
+
+    const created = await asB('POST', '/v1/workspaces', { ...workspaceBody, location: 'eu' });
+    expect(created.status).toBe(201);
+    expect(created.body.crn).toContain(`:a/${accountB}::workspace:`);
+    expect(created.body.encryption).toEqual([{ role: 'primary', key_crn: euKeyProtect.crn, key_version: expect.any(String) }]);
+    expect((await asB('GET', `/v1/workspaces/${created.body.id}/variables`)).body.variables).toEqual([{ name: 'api_key', secure: true, value: secret }]);
+    // Account A's own view of eu is untouched, and A cannot see B's workspace.
+    expect((await api('GET', '/v2/settings/kms?location=eu')).status).toBe(404);
+    expect((await api('GET', `/v1/workspaces/${created.body.id}`)).status).toBe(404);
+  });
 
   it('never writes a sensitive value or the state to any log line', () => {
     const everything = [...s.logs.lines, ...s.peerLines].join('\n');
