@@ -156,8 +156,8 @@ function hybridEncrypt(publicKey: string, plaintext: Buffer): string {
   return Buffer.concat([wrapped, iv, body, cipher.getAuthTag()]).toString('base64');
 }
 
-/** Initializes and unseals an HPCS instance's domain with one custodian (threshold 1). */
-async function runCeremony(kmsUrl: string, admin: string, guid: string): Promise<void> {
+/** Initializes and unseals an HPCS instance's domain with one custodian (threshold 1), as its Manager `admin`. */
+export async function runCeremony(kmsUrl: string, admin: string, guid: string): Promise<void> {
   const custodian = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const unit = (path: string, body: unknown) => call(kmsUrl, admin, 'POST', `/crypto_v1/instances/${guid}${path}`, body);
   const init = await unit('/ceremony/init', { threshold: 1, custodians: [{ name: 'custodian', publicKey: custodian.publicKey }] });
