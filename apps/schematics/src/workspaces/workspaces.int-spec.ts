@@ -95,8 +95,14 @@ describe('Schematics workspaces and KMS settings', () => {
     expect(moved.status).toBe(500);
     expect(moved.text).not.toContain(secret);
 
+    const registered = async () => JSON.stringify((await call(s.kmsUrl, s.admin, 'GET', `/api/v2/keys/${own.id}/registrations`, undefined, { 'bluemix-instance': own.instance })).body.resources ?? []);
+    expect(await registered()).toContain(a.crn);
     expect((await api('DELETE', `/v1/workspaces/${a.id}`)).status).toBe(204);
     expect((await api('GET', `/v1/workspaces/${a.id}`)).status).toBe(404);
+    // The KMS no longer counts the deleted workspace as a user of the key.
+    const after = await registered();
+    expect(after).not.toContain(a.crn);
+    expect(after).toContain(b.crn);
   });
 
   it('refuses bad input with a clear 4xx, never echoing a sensitive value', async () => {
