@@ -162,8 +162,9 @@ export class KmsEventSubscriber {
         // Never leave this loop with `break` (see closeIterator): after close() it ends by itself
         // once the messages pulled before the close are passed, which are not handled any more.
         for await (const msg of messages) {
-          if (this.stopped) msg.nak();
-          else await handle(msg);
+          // (The per-replica consumer acknowledges nothing: only the durable one's messages are nak'ed.)
+          if (!this.stopped) await handle(msg);
+          else if (kind === 'durable') msg.nak();
         }
       } catch (error) {
         if (this.stopped) break;
