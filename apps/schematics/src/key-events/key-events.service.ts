@@ -14,7 +14,7 @@ import { KeyStateRepository } from './key-state.repository';
  * state is recorded, so a read that no key can serve says why (disabled; deleted and restorable until
  * when; purged: unrecoverable). Then `event_ack` at the KMS the registration was made at.
  */
-/** How long shutdown waits for the event subscriber. */
+/** How long shutdown waits for the event subscriber (an event being handled). */
 const STOP_WAIT_MS = 5000;
 
 @Injectable()
@@ -46,7 +46,8 @@ export class KeyEventsService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy(): Promise<void> {
-    // Shutdown must not wait on a pull that never returns: unacknowledged events are redelivered anyway.
+    // stop() waits for an event being handled to finish; a handler stuck on an unreachable KMS must not
+    // hold shutdown for its whole retry budget. Safety net only: an event cut short is redelivered.
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_WAIT_MS)));
     const outcome = await Promise.race([this.subscriber?.stop(), gaveUp]);

@@ -1,3 +1,4 @@
+import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type LaunchedService, type RunningStack, findFreePort, startStack } from '@keyward/stack';
 import { type SuiteContext, accountOfToken, createCapturingLogger, createHsmDevEnv, createSuiteContext, iamTokenFor, repoRoot } from '@keyward/testing';
@@ -26,10 +27,15 @@ export interface SchematicsSuite {
   peer(app: 'iam' | 'hsm' | 'kms'): LaunchedService;
   /** A `kms` (or `hs-crypto`) instance in IAM, created by the admin. */
   instance(service?: 'kms' | 'hs-crypto', target?: string): Promise<{ guid: string; crn: string }>;
+  /**
+   * A Hyper Protect Crypto Services instance (KYOK) whose key ceremony is done: one custodian loads the
+   * master key through the KMS's /crypto_v1 (as in apps/kms crypto-units.int-spec), so keys can be made.
+   */
+  hpcsInstance(target?: string): Promise<{ guid: string; crn: string }>;
   /** A root key (or standard key, `extractable`) in `instance`. */
   rootKey(instance: string, options?: { extractable?: boolean }): Promise<RootKey>;
-  /** IAM authorization `schematics` → the KMS instance with `role`. */
-  grantSchematics(instance: string, role?: string): Promise<void>;
+  /** IAM authorization `schematics` → the KMS instance (`kms`, or `hs-crypto` for HPCS) with `role`. */
+  grantSchematics(instance: string, role?: string, service?: 'kms' | 'hs-crypto'): Promise<void>;
   /** Starts Schematics in-process (after the keys it needs exist). */
   startSchematics(extraEnv?: Record<string, string>): Promise<RunningService>;
   close(): Promise<void>;
@@ -74,6 +80,13 @@ export async function startSchematicsSuite(): Promise<SchematicsSuite> {
       if (response.status !== 201) throw new Error(`instance creation failed: ${response.status} ${response.text}`);
       return response.body as { guid: string; crn: string };
     },
+    hpcsInstance: async (target = 'us-south') => {
+      const response = await call(iamUrl, admin, 'POST', '/v2/resource_instances', { name: `hpcs-${Math.random().toString(36).slice(2, 8)}`, service: 'hs-crypto', plan: 'standard', target });
+      if (response.status !== 201) throw new Error(`HPCS instance creation failed: ${response.status} ${response.text}`);
+      const hpcs = response.body as { guid: string; crn: string };
+      await runCeremony(kmsUrl, admin, hpcs.guid);
+      return hpcs;
+    },
     rootKey: async (instance, options = {}) => {
       const response = await call(
         kmsUrl,
@@ -90,7 +103,7 @@ export async function startSchematicsSuite(): Promise<SchematicsSuite> {
       const key = response.body.resources[0] as { id: string; crn: string };
       return { instance, id: key.id, crn: key.crn };
     },
-    grantSchematics: async (instance, role = 'Reader') => {
+    grantSchematics: async (instance, role = 'Reader', service = 'kms') => {
       const policy = await call(iamUrl, admin, 'POST', '/v2/policies', {
         type: 'authorization',
         subject: {
@@ -102,7 +115,7 @@ export async function startSchematicsSuite(): Promise<SchematicsSuite> {
         resource: {
           attributes: [
             { key: 'accountId', operator: 'stringEquals', value: account },
-            { key: 'serviceName', operator: 'stringEquals', value: 'kms' },
+            { key: 'serviceName', operator: 'stringEquals', value: service },
             { key: 'serviceInstance', operator: 'stringEquals', value: instance },
           ],
         },
@@ -121,4 +134,39 @@ export async function startSchematicsSuite(): Promise<SchematicsSuite> {
       await suite.dispose();
     },
   };
+}
+
+const PART_AAD = Buffer.from('keyward.ceremony-part.v1');
+
+/** The custodian's side of docs/HSM.md's hybrid format (RSA-OAEP-256 ‖ AES-256-GCM), Node's crypto only. */
+function hybridDecrypt(privateKey: string, encoded: string): Buffer {
+  const data = Buffer.from(encoded, 'base64');
+  const rsaLength = 256; // the custodian's RSA-2048 key
+  const aesKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, data.subarray(0, rsaLength));
+  const decipher = createDecipheriv('aes-256-gcm', aesKey, data.subarray(rsaLength, rsaLength + 12)).setAAD(PART_AAD).setAuthTag(data.subarray(data.length - 16));
+  return Buffer.concat([decipher.update(data.subarray(rsaLength + 12, data.length - 16)), decipher.final()]);
+}
+
+function hybridEncrypt(publicKey: string, plaintext: Buffer): string {
+  const aesKey = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', aesKey, iv).setAAD(PART_AAD);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, aesKey);
+  return Buffer.concat([wrapped, iv, body, cipher.getAuthTag()]).toString('base64');
+}
+
+/** Initializes and unseals an HPCS instance's domain with one custodian (threshold 1), as its Manager `admin`. */
+export async function runCeremony(kmsUrl: string, admin: string, guid: string): Promise<void> {
+  const custodian = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const unit = (path: string, body: unknown) => call(kmsUrl, admin, 'POST', `/crypto_v1/instances/${guid}${path}`, body);
+  const init = await unit('/ceremony/init', { threshold: 1, custodians: [{ name: 'custodian', publicKey: custodian.publicKey }] });
+  if (init.status !== 200) throw new Error(`ceremony init failed: ${init.status} ${init.text}`);
+  const { ceremonyPublicKey, parts } = init.body as { ceremonyPublicKey: string; parts: { encryptedPart: string }[] };
+  const part = hybridDecrypt(custodian.privateKey, parts[0]?.encryptedPart ?? '');
+  const unsealed = await unit('/unseal', { encryptedPart: hybridEncrypt(ceremonyPublicKey, part) });
+  part.fill(0);
+  if (unsealed.status !== 200 || (unsealed.body as { replicas: { state: string }[] }).replicas[0]?.state !== 'active') {
+    throw new Error(`unseal failed: ${unsealed.status} ${unsealed.text}`);
+  }
 }

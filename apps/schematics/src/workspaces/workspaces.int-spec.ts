@@ -95,14 +95,40 @@ describe('Schematics workspaces and KMS settings', () => {
     expect(moved.status).toBe(500);
     expect(moved.text).not.toContain(secret);
 
+    const registered = async () => JSON.stringify((await call(s.kmsUrl, s.admin, 'GET', `/api/v2/keys/${own.id}/registrations`, undefined, { 'bluemix-instance': own.instance })).body.resources ?? []);
+    expect(await registered()).toContain(a.crn);
     expect((await api('DELETE', `/v1/workspaces/${a.id}`)).status).toBe(204);
     expect((await api('GET', `/v1/workspaces/${a.id}`)).status).toBe(404);
+    // The KMS no longer counts the deleted workspace as a user of the key.
+    const after = await registered();
+    expect(after).not.toContain(a.crn);
+    expect(after).toContain(b.crn);
   });
 
   it('refuses bad input with a clear 4xx, never echoing a sensitive value', async () => {
     expect((await api('POST', '/v1/workspaces', { ...workspaceBody('mars') })).status).toBe(400);
     const badVariable = await api('POST', '/v1/workspaces', { ...workspaceBody('eu'), variables: [{ name: 'x', value: 42, secure: true }] });
     expect(badVariable.status).toBe(400);
+    // Each refusal of a body that carries a sensitive value: a 4xx that never echoes the value.
+    const existing = (await api('POST', '/v1/workspaces', workspaceBody('eu'))).body.id as string;
+    const carrying: [string, string, unknown][] = [
+      ['POST', '/v1/workspaces', { ...workspaceBody('eu'), variables: [{ name: '', value: secret, secure: true }] }],
+      ['POST', '/v1/workspaces', { ...workspaceBody('eu'), variables: [{ name: 'x', value: secret, secure: 'yes' }] }],
+      ['POST', '/v1/workspaces', { ...workspaceBody('eu'), variables: [{ name: 'x', value: secret.repeat(4000), secure: true }] }],
+      ['POST', '/v1/workspaces', { ...workspaceBody('mars'), variables: [{ name: 'x', value: secret, secure: true }] }],
+      ['PATCH', `/v1/workspaces/${existing}`, { variables: [{ name: 'x', value: secret, secure: 1 }] }],
+      ['PUT', `/v1/workspaces/${existing}/state`, { state: { text: stateText } }],
+      // Not JSON at all: a parser's message may quote the input.
+      ['POST', '/v1/workspaces', `${secret}`],
+      ['POST', '/v1/workspaces', `{"name":"x","variables":[{"name":"x","value":"${secret}" "secure":true}]}`],
+      ['PUT', `/v1/workspaces/${existing}/state`, `{"state":${stateText}`],
+    ];
+    for (const [method, path, body] of carrying) {
+      const refused = await call(app.url, s.admin, method, path, body, typeof body === 'string' ? { 'content-type': 'application/json' } : {});
+      expect([method, path, refused.status]).toEqual([method, path, 400]);
+      expect(refused.text).not.toContain(secret);
+      expect(refused.text).not.toContain(stateText);
+    }
     const unknown = await api('GET', '/v2/settings/kms?location=mars');
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0]).toMatchObject({ code: 'INVALID_QUERY_PARAM_ERR', message: expect.stringContaining('location') });
@@ -147,6 +173,11 @@ describe('Schematics workspaces and KMS settings', () => {
     const bad = await api('GET', '/v2/settings/kms/instances?location=us&scheme=xyok');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].message).toMatch(/scheme/);
+    for (const query of ['location=mars&scheme=byok', 'scheme=byok', 'location=us']) {
+      const refused = await api('GET', `/v2/settings/kms/instances?${query}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ code: 'INVALID_QUERY_PARAM_ERR', target: query.includes('location=us') ? 'scheme' : 'location' });
+    }
   });
 
   it('names the missing authorization Schematics → KMS instance (Reader), then enables once and refuses a second change', async () => {

@@ -321,6 +321,77 @@ describe(KmsEventSubscriber.name, () => {
     await expect(manager.consumers.info(namespace.stream(STREAMS.KMS_EVENTS.name), 'app-configuration')).rejects.toThrow(/consumer not found/i);
   });
 
+  /** Resolves with how long `stop()` took, or rejects after `withinMs` (a hang fails the test, not the suite). */
+  async function timedStop(subscriber: KmsEventSubscriber, withinMs: number): Promise<number> {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`stop() did not resolve within ${withinMs} ms`)), withinMs)));
+    try {
+      await Promise.race([subscriber.stop(), hung]);
+      return Date.now() - started;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it('stops while a message is being handled: the handler finishes, its event is acknowledged, and stop() resolves', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    const subscriber = await start({
+      handler: async (incoming) => {
+        handled.push(incoming.eventId);
+        await held;
+      },
+    });
+    const during = event('disabled', [apprapp(1)]);
+    await publish(during);
+    await expectEventually(() => expect(handled).toEqual([during.eventId]));
+    // Another event is published while the first is handled: it must not be handled after stop().
+    const after = event('enabled', [apprapp(1)]);
+    await publish(after);
+
+    const stopping = timedStop(subscriber, 5000);
+    setTimeout(release, 200);
+    expect(await stopping).toBeLessThan(5000);
+    expect(handled).toEqual([during.eventId]);
+    expect(acks().map((request) => (request.body as { eventId: string }).eventId)).toEqual([during.eventId]);
+    await expectEventually(async () => expect((await consumerInfo()).ack_floor.stream_seq).toBe(1));
+
+    // The second event waits for the next subscriber (durable): nothing was lost by stopping.
+    const next: string[] = [];
+    await start({ handler: (incoming) => Promise.resolve(void next.push(incoming.eventId)) });
+    await expectEventually(() => expect(next).toEqual([after.eventId]));
+  });
+
+  it('stops at once while no messages arrive, with and without the per-replica consumer', async () => {
+    const quiet = await start({ handler: () => Promise.resolve() });
+    // Long enough for an idle pull request to be outstanding at the server.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await timedStop(quiet, 5000)).toBeLessThan(2000);
+    const both = await start({ handler: () => Promise.resolve(), onEveryReplica: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await timedStop(both, 5000)).toBeLessThan(2000);
+  });
+
+  it('stops when stop() comes while it is still attaching', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const racing = new KmsEventSubscriber({
+        connection,
+        namespace,
+        durableName: 'app-configuration',
+        ownsResource: isResourceOfService('apprapp'),
+        client: new KmsClient({ kmsUrl: kms.url, tokens: countingTokens() }),
+        handler: () => Promise.resolve(),
+        attachRetryMs: 100,
+      });
+      racing.start();
+      // Let the attach get part-way (consumer lookup / consume() under way), then stop.
+      await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+      expect(await timedStop(racing, 5000)).toBeLessThan(2000);
+    }
+  });
+
   it('never puts DEK bytes in a log line or an error, handling rotations, failures and wipes with envelope encryption', async () => {
     const { logger, text } = createCapturingLogger('app-configuration', 'debug');
     const deks: Buffer[] = [];

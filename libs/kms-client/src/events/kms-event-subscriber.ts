@@ -108,9 +108,15 @@ export class KmsEventSubscriber {
     if (this.options.onEveryReplica) await this.attached.broadcast.promise;
   }
 
+  /**
+   * Lets an event being handled finish (and be acknowledged), hands nothing more to the handler, and
+   * resolves once both loops have ended. Messages already pulled but not handled are nak'ed, so they
+   * go to the next subscriber at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.iterators].map((iterator) => iterator.close().catch(() => undefined)));
+    for (const iterator of this.iterators) closeIterator(iterator);
+    this.wakeRetry?.();
     await Promise.all(this.loops);
     this.loops.length = 0;
   }
@@ -150,12 +156,15 @@ export class KmsEventSubscriber {
       try {
         messages = await attach();
         this.iterators.add(messages);
-        // stop() ran while attaching: it could not close this iterator (the finally below does).
-        if (this.stopped) break;
+        // stop() ran while attaching, before this iterator was known to it.
+        if (this.stopped) closeIterator(messages);
         warned = false;
+        // Never leave this loop with `break` (see closeIterator): after close() it ends by itself
+        // once the messages pulled before the close are passed, which are not handled any more.
         for await (const msg of messages) {
-          await handle(msg);
-          if (this.stopped) break;
+          // (The per-replica consumer acknowledges nothing: only the durable one's messages are nak'ed.)
+          if (!this.stopped) await handle(msg);
+          else if (kind === 'durable') msg.nak();
         }
       } catch (error) {
         if (this.stopped) break;
@@ -164,11 +173,25 @@ export class KmsEventSubscriber {
       } finally {
         if (messages) {
           this.iterators.delete(messages);
-          await messages.close().catch(() => undefined);
+          closeIterator(messages);
         }
       }
-      if (!this.stopped) await delay(this.options.attachRetryMs ?? 1000);
+      if (!this.stopped) await this.retryDelay(this.options.attachRetryMs ?? 1000);
     }
+  }
+
+  private wakeRetry?: () => void;
+
+  /** The wait before attaching again, cut short by stop(). */
+  private retryDelay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeRetry = done;
+    });
   }
 
   /** Creates the durable consumer, or brings an existing one to these settings (every replica does this at start). */
@@ -313,8 +336,15 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Closes a `consume()` iterator without waiting for it. In nats.js 2.x a pull consumer's close() only
+ * queues its own end behind the messages already buffered, and the promise it returns settles when the
+ * `for await` loop reaches that point. A loop that has already left (break, throw) or never started
+ * never does, so awaiting close() there hangs for good: stop() hung whenever it came while an event was
+ * being handled or while the subscriber was attaching. The subscription itself is dropped at once.
+ */
+function closeIterator(messages: ConsumerMessages): void {
+  messages.close().catch(() => undefined);
 }
 
 const noop = () => undefined;
