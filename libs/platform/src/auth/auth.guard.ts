@@ -63,7 +63,8 @@ export const Caller = createParamDecorator((_data: unknown, context: ExecutionCo
 /**
  * Every app's HTTP guard: verifies the bearer JWT locally, resolves X-Keyward-Source-CRN into the
  * decision subject, and asks IAM whether the route's action is allowed. Deny by default: a route
- * under this guard without @Authenticated or @Authorize is refused.
+ * under this guard without @Authenticated or @Authorize is refused, and so is a source CRN naming a
+ * removed instance unless the route's @AllowRemovedSource rule accepts it.
  */
 @Injectable()
 export class KeywardAuthGuard implements CanActivate {
