@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { expectEventually } from '@keyward/testing';
+import { connect } from 'nats';
+import { IAM_SUBJECTS } from '@keyward/contracts';
+import { expectEventually, readTestEnvironment } from '@keyward/testing';
 import { KmsPrisma } from '../database/kms-prisma.service';
 import { type KmsSuite, call, createKeyBody, reason, startKmsSuite, tokenFor } from '../testing/kms-suite';
 import { grantServiceOnInstance } from '../testing/service-grants';
@@ -99,6 +101,25 @@ describe('KMS calls for a removed source instance', () => {
       const rows = await prisma.auditRecord.findMany({ where: { correlationId: 'removed-cleanup-1' } });
       expect(rows).toEqual([expect.objectContaining({ action: 'registrations.delete', keyId: key.id, outcome: 'success', status: 204, instanceGuid: kms.guid, sourceCrn: pg.crn, iamId: expect.stringMatching(/^iam-/) })]);
     });
+  });
+
+  it('asks IAM once for a source instance, however many calls name it at once (coalesced, then cached)', async () => {
+    const pg = await cluster();
+    const key = await rootKey();
+    const nats = await connect({ servers: readTestEnvironment().natsUrl });
+    try {
+      const asked: string[] = [];
+      nats.subscribe(`${s.suite.prefix}.${IAM_SUBJECTS.instanceGet}`, { callback: (_error, message) => asked.push(new TextDecoder().decode(message.data)) });
+      await nats.flush();
+      const wrap = () => kp(postgres, 'POST', `/keys/${key.id}/actions/wrap`, { plaintext: randomBytes(32).toString('base64') }, { 'x-keyward-source-crn': pg.crn });
+      const burst = await Promise.all(Array.from({ length: 40 }, wrap));
+      expect(burst.map((r) => r.status)).toEqual(burst.map(() => 200));
+      for (let i = 0; i < 10; i++) expect((await wrap()).status).toBe(200);
+      await nats.flush();
+      expect(asked.filter((request) => request.includes(pg.guid))).toHaveLength(1);
+    } finally {
+      await nats.close();
+    }
   });
 
   it('unregisters only on a key of the Bluemix-Instance named', async () => {
