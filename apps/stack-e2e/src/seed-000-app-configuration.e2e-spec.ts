@@ -37,7 +37,7 @@ describe('seed 000: App Configuration segment data under a customer root key', (
     return created.body as { guid: string; crn: string };
   };
 
-  it('connects, follows rotate, disable, enable, delete and restore, and exposes the unregistration of a deleted instance', async () => {
+  it('connects, follows rotate, disable, enable, delete and restore, and unregisters a deleted instance from the still-existing key', async () => {
     const app = await instance('apprapp', 'enterprise');
     const kp = await instance('kms', 'tiered-pricing');
     const kms = (method: string, path: string, body?: unknown) => call(url('kms'), admin, method, path, body, { 'bluemix-instance': kp.guid });
@@ -98,13 +98,14 @@ describe('seed 000: App Configuration segment data under a customer root key', (
     await expectEventually(async () => expect((await kms('POST', `/api/v2/keys/${keyId}/restore`, {})).status).toBeLessThan(300), { timeoutMs: 60_000, intervalMs: 2000 });
     await expectEventually(async () => expect((await ac('GET', '/segments')).status).toBe(200), { timeoutMs: 20_000 });
 
-    // Deleting the instance: its unregistration is attempted and, while the KMS refuses a source CRN
-    // IAM no longer knows (docs/consumers/app-configuration.md "Known gap"), shown as pending.
+    // Deleting the instance unregisters it from the still-existing key (issue 9): IAM keeps a tombstone
+    // and the KMS lets App Configuration remove its own CRN's registration; nothing stays pending.
     expect((await call(url('iam'), admin, 'DELETE', `/v2/resource_instances/${app.guid}`)).status).toBe(204);
     await expectEventually(async () => {
-      const gone = (await kms('GET', `/api/v2/keys/${keyId}/registrations`)).body?.resources ?? [];
+      const registered = (await kms('GET', `/api/v2/keys/${keyId}/registrations`)).body?.resources ?? [];
+      expect(registered.map((r: { resourceCrn: string }) => r.resourceCrn)).not.toContain(app.crn);
       const pending = (await call(url('app-configuration'), admin, 'GET', '/apprapp/feature/v1/pending_unregistrations')).body.pending_unregistrations;
-      expect(gone.length === 0 || pending.some((entry: { resource_crn: string; attempts: number }) => entry.resource_crn === app.crn && entry.attempts > 0)).toBe(true);
+      expect(pending.filter((entry: { resource_crn: string }) => entry.resource_crn === app.crn)).toEqual([]);
     }, { timeoutMs: 20_000 });
     expect((await kms('GET', `/api/v2/keys/${keyId}`)).status).toBe(200);
   });

@@ -4,7 +4,7 @@ import { type AppConfigSuite, startAppConfigSuite } from '../testing/app-config-
 /**
  * Seed 000's lifecycle on real Postgres, NATS, IAM, HSM and KMS (all built), App Configuration holding
  * only a Reader authorization on the Key Protect instance: the KMS's events change what segment reads
- * and evaluations answer; deleting the instance removes its registration; a purge makes the data
+ * and evaluations answer; deleting the instance removes its registration from the key at once; a purge makes the data
  * unrecoverable. The KMS's waits are shortened (enable, restore, purge) so nothing sleeps.
  */
 jest.setTimeout(240_000);
@@ -43,7 +43,7 @@ describe('App Configuration on root key lifecycle events', () => {
     return { app, kp, key, manager, base, keyCall, evaluate, segments };
   }
 
-  it('follows rotate, disable, enable, delete (force) and restore, and queues the unregistration of a deleted instance', async () => {
+  it('follows rotate, disable, enable, delete (force) and restore, and unregisters a deleted instance from the still-existing key', async () => {
     const c = await connectedInstance();
     const firstVersion = (await s.call(c.manager, 'GET', `${c.base}/integrations`)).body.integrations[0].key_version_id;
 
@@ -80,23 +80,19 @@ describe('App Configuration on root key lifecycle events', () => {
     await expectEventually(async () => expect((await c.segments()).status).toBe(200), EVENTUALLY);
     expect((await c.evaluate('beta')).body.value).toBe(true);
 
-    // Deleting the App Configuration instance removes its data and unregisters it from the KMS. The KMS
-    // refuses that call today (401): IAM forgets a deleted instance at once, so the KMS cannot resolve
-    // the X-Keyward-Source-CRN of a deleted instance (libs/platform source-crn.ts). Until IAM or the
-    // KMS accepts it (reported to the KMS/IAM owners), the registration stays pending, retried, and
-    // visible to operators, which is what this asserts.
+    // Deleting the App Configuration instance removes its data and unregisters it from the KMS at
+    // once: IAM keeps the instance as a tombstone, and the KMS lets App Configuration (the CRN's own
+    // service) remove exactly that registration from the still-existing key. Nothing stays pending.
+    const registered = async () => ((await c.keyCall('GET', '/registrations')).body.resources ?? []).map((r: { resourceCrn: string }) => r.resourceCrn);
+    expect(await registered()).toEqual([c.app.crn]);
     expect((await s.callAt(s.iamUrl, s.admin, 'DELETE', `/v2/resource_instances/${c.app.guid}`)).status).toBe(204);
+    await expectEventually(async () => expect(await registered()).toEqual([]), EVENTUALLY);
     await expectEventually(async () => {
-      const pending = await s.call(s.admin, 'GET', '/apprapp/feature/v1/pending_unregistrations');
-      expect(pending.body.pending_unregistrations).toEqual([
-        expect.objectContaining({ resource_crn: c.app.crn, root_key_crn: c.key.crn, attempts: 1, last_error: expect.stringContaining('Unauthorized') }),
-      ]);
+      expect(s.logs.text()).toContain('registration removed from the KMS');
+      expect((await s.call(s.admin, 'GET', '/apprapp/feature/v1/pending_unregistrations')).body.pending_unregistrations).toEqual([]);
     }, EVENTUALLY);
     const health = await fetch(`${s.app.url}/health`);
-    expect(((await health.json()) as { checks: Record<string, { status: string; detail?: string }> }).checks['kms-unregistrations']).toEqual({
-      status: 'ok',
-      detail: '1 registration(s) of deleted instances still to remove from the KMS',
-    });
+    expect(((await health.json()) as { checks: Record<string, { status: string; detail?: string }> }).checks['kms-unregistrations']).toEqual({ status: 'ok' });
     expect((await c.keyCall('GET', '')).status).toBe(200);
     expect((await c.segments()).status).toBe(404);
     // No DEK or plaintext rule ever reached a log line.

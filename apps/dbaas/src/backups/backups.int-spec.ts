@@ -98,14 +98,19 @@ describe('DBaaS backups under authorization delegation', () => {
     expect(registrations.map((r: { resourceCrn: string }) => r.resourceCrn)).not.toContain(crn);
   });
 
-  // Its registration cannot be removed by DBaaS once IAM forgot the instance (the KMS refuses a source
-  // CRN naming no instance IAM knows): the KMS has to drop registrations of deleted instances itself.
-  it('removes a cluster whose IAM instance was deleted at IAM directly, with its rows', async () => {
+  // IAM keeps the deleted instance as a tombstone and the KMS lets its own service unregister exactly
+  // its CRN (docs/KMS.md "Removed source instances"), so the registration goes with the cluster.
+  it('removes a cluster whose IAM instance was deleted at IAM directly, with its rows and its registration', async () => {
     const created = await s.api('POST', '/clusters', { name: 'orphan', region: 'eu-de', plan: 'standard', keyCrn: key.crn });
     expect(created.status).toBe(201);
+    const registered = async () => ((await s.kp('GET', kp.guid, `/keys/${key.id}/registrations`)).body.resources ?? []).map((r: { resourceCrn: string }) => r.resourceCrn);
+    expect(await registered()).toContain(created.body.crn);
     expect((await s.api('POST', `/clusters/${created.body.id}/tables/t/rows`, { id: 'r1' })).status).toBe(201);
     expect((await call(s.iamUrl, s.admin, 'DELETE', `/v2/resource_instances/${created.body.id}`)).status).toBe(204);
     await expectEventually(async () => expect((await s.api('GET', `/clusters/${created.body.id}`)).status).toBe(404), { timeoutMs: 10_000, intervalMs: 200 });
     expect(await s.sql('dbaas', 'SELECT 1 FROM data_rows WHERE cluster_id = $1', [created.body.id])).toEqual([]);
+    await expectEventually(async () => expect(await registered()).not.toContain(created.body.crn), { timeoutMs: 10_000, intervalMs: 200 });
+    // The still-existing key keeps working.
+    expect((await s.kp('GET', kp.guid, `/keys/${key.id}/metadata`)).status).toBe(200);
   });
 });

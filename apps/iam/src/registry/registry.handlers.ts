@@ -6,7 +6,9 @@ import { RegistryRepository } from './registry.repository';
 
 /**
  * `rpc.iam.instance.get.v1` / `.list.v1` for services (NATS permissions limit who may ask). An
- * unknown instance is `null`, not an error: "does it exist?" is the question.
+ * unknown instance is `null`, not an error: "does it exist?" is the question. A removed instance is
+ * `null` too unless the caller asks `include_removed` (then its tombstone, `state: "removed"`);
+ * listings never show removed instances.
  */
 @Controller()
 export class RegistryHandlers {
@@ -15,10 +17,11 @@ export class RegistryHandlers {
   @MessagePattern(IAM_SUBJECTS.instanceGet)
   async get(@Payload() payload: unknown): Promise<ServiceInstance | null> {
     const request = parsePayload(instanceGetRequestSchema, payload);
-    if ('guid' in request) return (await this.repository.findByGuid(request.guid)) ?? null;
+    const find = (guid: string) => (request.include_removed ? this.repository.findIncludingRemoved(guid) : this.repository.findByGuid(guid));
+    if ('guid' in request) return (await find(request.guid)) ?? null;
     const crn = parseCrn(request.crn);
     if (!crn?.serviceInstance) return null;
-    const instance = await this.repository.findByGuid(crn.serviceInstance);
+    const instance = await find(crn.serviceInstance);
     // Accept the CRN with either cloud name, but every other segment must be the instance's.
     return instance && parseCrn(instance.crn)?.accountId === crn.accountId && instance.service === crn.service ? instance : null;
   }

@@ -60,13 +60,40 @@ describe('IAM resource registry over HTTP and NATS', () => {
     expect((await call(s.iam.url, admin, 'GET', '/v2/resource_instances?service=apprapp')).body?.['resources']).toEqual([]);
   });
 
-  it('deletes an instance and publishes the deletion', async () => {
-    const created = await call(s.iam.url, admin, 'POST', '/v2/resource_instances', { name: 'cfg', service: 'apprapp', plan: 'standard', target: 'eu-de' });
-    const guid = created.body?.['guid'] as string;
+  it('deletes an instance into a tombstone: announced, answered as removed only when asked, never listed, its name free again', async () => {
+    const created = await call(s.iam.url, admin, 'POST', '/v2/resource_instances', { name: 'cfg-tomb', service: 'apprapp', plan: 'standard', target: 'eu-de' });
+    const { id: _id, ...live } = created.body as Record<string, string>;
+    const guid = live['guid'] as string;
+    const crn = live['crn'] as string;
     expect((await call(s.iam.url, admin, 'DELETE', `/v2/resource_instances/${guid}`)).status).toBe(204);
-    await expectEventually(() => expect(events.events).toContainEqual({ subject: IAM_EVENT_SUBJECTS.instanceDeleted, data: expect.objectContaining({ guid }) }));
+    const tombstone = { ...live, state: 'removed', removed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) };
+    await expectEventually(() => expect(events.events).toContainEqual({ subject: IAM_EVENT_SUBJECTS.instanceDeleted, data: tombstone }));
+
+    // Users and listings: gone.
     expect((await call(s.iam.url, admin, 'GET', `/v2/resource_instances/${guid}`)).status).toBe(404);
     expect((await call(s.iam.url, admin, 'DELETE', `/v2/resource_instances/${guid}`)).status).toBe(404);
+    const listed = (await call(s.iam.url, admin, 'GET', '/v2/resource_instances?service=apprapp')).body?.['resources'] as { guid: string }[];
+    expect(listed.map((i) => i.guid)).not.toContain(guid);
+    const rpcListed = (await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceList, { service: 'apprapp', account_id: account })).response as { guid: string }[];
+    expect(rpcListed.map((i) => i.guid)).not.toContain(guid);
+
+    // Services: unknown by default (callers written before tombstones), the tombstone when they ask.
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { guid })).response).toBeNull();
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { crn })).response).toBeNull();
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { guid, include_removed: true })).response).toEqual(tombstone);
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { crn, include_removed: true })).response).toEqual(tombstone);
+    // A live instance reads the same with or without the flag.
+    const alive = await call(s.iam.url, admin, 'POST', '/v2/resource_instances', { name: 'cfg-tomb', service: 'apprapp', plan: 'standard', target: 'eu-de' });
+    expect(alive.status).toBe(201);
+    const { id: _aliveId, ...alivePayload } = alive.body as Record<string, string>;
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { guid: alivePayload['guid'], include_removed: true })).response).toEqual(alivePayload);
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { guid: 'nope', include_removed: true })).response).toBeNull();
+    expect((await rpc(nats, s.suite.prefix, IAM_SUBJECTS.instanceGet, { guid, include_removed: 'yes' })).err).toMatchObject({ code: 'BAD_BODY_ERR', status: 400 });
+
+    // The name is free again: the new instance above took it, and it is the one listed under that name.
+    expect(alivePayload['guid']).not.toBe(guid);
+    const named = ((await call(s.iam.url, admin, 'GET', '/v2/resource_instances?service=apprapp')).body?.['resources'] as { guid: string; name: string }[]).filter((i) => i.name === 'cfg-tomb');
+    expect(named.map((i) => i.guid)).toEqual([alivePayload['guid']]);
   });
 
   it('refuses bad input with a 400 that names the field', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServiceInstance } from '@keyward/contracts';
+import { INSTANCE_STATE, type ServiceInstance } from '@keyward/contracts';
 import { IamPrisma } from '../database/iam-prisma.service';
 
 type Row = {
@@ -14,6 +14,7 @@ type Row = {
   parameters: unknown;
   state: string;
   createdAt: Date;
+  removedAt?: Date | null;
 };
 
 export function toInstance(row: Row): ServiceInstance {
@@ -29,10 +30,14 @@ export function toInstance(row: Row): ServiceInstance {
     parameters: (row.parameters ?? {}) as Record<string, unknown>,
     state: row.state,
     created_at: row.createdAt.toISOString(),
+    ...(row.removedAt ? { removed_at: row.removedAt.toISOString() } : {}),
   };
 }
 
-/** The resource registry's service instances. */
+/**
+ * The resource registry's service instances. A deleted instance stays as a tombstone (state
+ * `removed`, `removedAt`): every read here but `findIncludingRemoved` sees only live instances.
+ */
 @Injectable()
 export class RegistryRepository {
   constructor(private readonly prisma: IamPrisma) {}
@@ -42,7 +47,14 @@ export class RegistryRepository {
     return toInstance(await this.prisma.serviceInstance.create({ data: { ...rest, parameters: parameters as object, state: 'active' } }));
   }
 
+  /** A live instance (a removed one is undefined, as an unknown one). */
   async findByGuid(guid: string): Promise<ServiceInstance | undefined> {
+    const row = await this.prisma.serviceInstance.findUnique({ where: { guid } });
+    return row && !row.removedAt ? toInstance(row) : undefined;
+  }
+
+  /** A live instance or the tombstone of a removed one (`state: "removed"`). */
+  async findIncludingRemoved(guid: string): Promise<ServiceInstance | undefined> {
     const row = await this.prisma.serviceInstance.findUnique({ where: { guid } });
     return row ? toInstance(row) : undefined;
   }
@@ -50,6 +62,7 @@ export class RegistryRepository {
   async list(filter: { accountId?: string; service?: string | string[]; target?: string }): Promise<ServiceInstance[]> {
     const rows = await this.prisma.serviceInstance.findMany({
       where: {
+        removedAt: null,
         ...(filter.accountId ? { accountId: filter.accountId } : {}),
         ...(filter.service ? { service: Array.isArray(filter.service) ? { in: filter.service } : filter.service } : {}),
         ...(filter.target ? { target: filter.target } : {}),
@@ -60,13 +73,13 @@ export class RegistryRepository {
     return rows.map(toInstance);
   }
 
-  /** Deletes and returns the instance, or undefined if it was already gone. */
-  async delete(guid: string): Promise<ServiceInstance | undefined> {
-    return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.serviceInstance.findUnique({ where: { guid } });
-      if (!existing) return undefined;
-      const { count } = await tx.serviceInstance.deleteMany({ where: { guid } });
-      return count === 1 ? toInstance(existing) : undefined;
-    });
+  /**
+   * Turns a live instance into its tombstone and returns the tombstone, or undefined if it was
+   * already removed or unknown (the conditional update makes concurrent deletes remove it once).
+   */
+  async remove(guid: string, at: Date): Promise<ServiceInstance | undefined> {
+    const { count } = await this.prisma.serviceInstance.updateMany({ where: { guid, removedAt: null }, data: { state: INSTANCE_STATE.removed, removedAt: at } });
+    if (count !== 1) return undefined;
+    return this.findIncludingRemoved(guid);
   }
 }

@@ -109,10 +109,11 @@ export class RegistryService {
   async delete(caller: AuthenticatedCaller, guid: string): Promise<void> {
     const instance = await this.get(caller, guid);
     if (!(await this.mayDo(caller, instance, 'resource-controller.instance.delete'))) throw new DomainError('UNAUTHORIZED_ERR');
-    const deleted = await this.repository.delete(guid);
-    if (!deleted) throw new DomainError('INSTANCE_NOT_FOUND_ERR');
+    // A tombstone, not a hard delete: services can still learn that this CRN existed and was removed (docs/IAM.md).
+    const removed = await this.repository.remove(guid, this.clock.now());
+    if (!removed) throw new DomainError('INSTANCE_NOT_FOUND_ERR');
     this.authz.instanceDeleted(guid);
-    await this.events.instanceDeleted({ ...deleted, state: 'removed' });
+    await this.events.instanceDeleted(removed);
   }
 
   private async mayDo(caller: AuthenticatedCaller, instance: ServiceInstance, action: string): Promise<boolean> {

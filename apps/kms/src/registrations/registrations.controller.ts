@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { type AuthenticatedCaller, Authenticated, Caller } from '@keyward/platform';
+import { AllowRemovedSource, type AuthenticatedCaller, Authenticated, Caller } from '@keyward/platform';
 import { Instance, KmsAuthGuard } from '../access/kms-auth.guard';
 import type { KmsRequest } from '../access/kms-request';
 import type { KmsInstance } from '../instances/instance.repository';
 import { type RegistrationListParams, RegistrationsService } from './registrations.service';
+import { unregisterOwnRemovedInstance } from './removed-source-cleanup';
 
 /** Thin: the rules live in RegistrationsService (KEY-PROTECT-API.md §5, §10 for the status codes). */
 @Controller('api/v2/keys')
@@ -51,6 +52,8 @@ export class RegistrationsController {
 
   @Delete(':id/registrations/:urlEncodedResourceCRN')
   @Authenticated()
+  // The only route a deleted source instance may still use: its own service unregisters it.
+  @AllowRemovedSource(unregisterOwnRemovedInstance)
   @HttpCode(204)
   async remove(@Caller() caller: AuthenticatedCaller, @Instance() instance: KmsInstance, @Param('id') id: string, @Param('urlEncodedResourceCRN') crn: string, @Req() request: KmsRequest) {
     request.kmsAudit = { action: 'registrations.delete', keyId: id };

@@ -57,6 +57,12 @@ export class RegistrationsRepository {
     return count === 1;
   }
 
+  /** Removes the registration only if it is on a key of `instanceGuid` (no IAM decision was asked for it). */
+  async removeInInstance(instanceGuid: string, keyId: string, resourceCrn: string): Promise<boolean> {
+    const { count } = await this.prisma.registration.deleteMany({ where: { keyId, resourceCrn, instanceGuid } });
+    return count === 1;
+  }
+
   /** What stands in the way of deleting a key: any registration, and those that forbid it outright. */
   async deletionBlockers(keyId: string): Promise<{ total: number; preventing: number }> {
     const [total, preventing] = await this.prisma.$transaction([

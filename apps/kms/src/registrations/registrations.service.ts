@@ -92,8 +92,19 @@ export class RegistrationsService {
 
   /** Allowed in any key state: a service must be able to let go of a deleted key. */
   async remove(caller: AuthenticatedCaller, instance: KmsInstance, id: string, rawCrn: string): Promise<void> {
+    if (caller.removedSource) return this.removeForRemovedSource(instance, id, rawCrn);
     const { key, crn } = await this.writable(caller, instance, id, rawCrn, 'registrations.delete');
     if (!(await this.registrations.remove(key.id, crn))) throw new DomainError('REGISTRATION_NOT_FOUND_ERR');
+  }
+
+  /**
+   * The source instance was deleted and the guard's rule (unregisterOwnRemovedInstance) let its own
+   * service through for exactly its CRN: IAM grants a removed instance nothing, so no decision is
+   * asked; the registration goes if this instance's key `id` (a key id, not an alias) holds it.
+   */
+  private async removeForRemovedSource(instance: KmsInstance, id: string, rawCrn: string): Promise<void> {
+    const { crn } = resourceCrnParam(rawCrn);
+    if (!(await this.registrations.removeInInstance(instance.guid, id.toLowerCase(), crn))) throw new DomainError('REGISTRATION_NOT_FOUND_ERR');
   }
 
   async listForKey(caller: AuthenticatedCaller, instance: KmsInstance, id: string, params: RegistrationListParams) {

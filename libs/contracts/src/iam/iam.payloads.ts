@@ -11,18 +11,29 @@ export const serviceInstanceSchema = z.object({
   resource_group_id: z.string(),
   account_id: z.string(),
   parameters: z.record(z.string(), z.unknown()),
+  /** `active`, or `removed` for a tombstone (only with `include_removed`, and in `events.iam.instance.deleted.v1`). */
   state: z.string(),
   created_at: z.string(),
+  /** When the instance was deleted; set only on a removed instance. */
+  removed_at: z.string().optional(),
 });
 export type ServiceInstance = z.infer<typeof serviceInstanceSchema>;
 
+/** The states of a service instance (`state`). */
+export const INSTANCE_STATE = { active: 'active', removed: 'removed' } as const;
+
+/**
+ * `include_removed: true` asks IAM to answer a deleted instance with its tombstone (`state: "removed"`)
+ * instead of `null`: a caller that does not ask (every caller written before tombstones) keeps
+ * reading a deleted instance as unknown, so nothing starts trusting a removed instance by accident.
+ */
 export const instanceGetRequestSchema = z.union([
-  z.object({ guid: z.string().min(1) }).strict(),
-  z.object({ crn: z.string().min(1) }).strict(),
+  z.object({ guid: z.string().min(1), include_removed: z.boolean().optional() }).strict(),
+  z.object({ crn: z.string().min(1), include_removed: z.boolean().optional() }).strict(),
 ]);
 export type InstanceGetRequest = z.infer<typeof instanceGetRequestSchema>;
 
-/** The reply of `rpc.iam.instance.get.v1`: `null` when IAM does not know the instance. */
+/** The reply of `rpc.iam.instance.get.v1`: `null` when IAM does not know the instance (or it was removed and `include_removed` was not asked). */
 export const instanceGetResponseSchema = serviceInstanceSchema.nullable();
 
 export const instanceListRequestSchema = z

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { type AuthzCheckRequest, DomainError, HEADERS } from '@keyward/contracts';
 import type { AuthzDecider } from './authz-client';
 import { bearerToken, type Principal } from './principal';
-import { type AuthzSubject, type InstanceLookup, resolveAuthzSubject } from './source-crn';
+import { type AuthzSubject, type InstanceLookup, type RemovedSource, removedRefusal, resolveSource } from './source-crn';
 import type { JwtVerifier } from './jwt-verifier';
 
 export const AUTH_VERIFIER = Symbol('AUTH_VERIFIER');
@@ -26,9 +26,23 @@ export interface AuthenticatedCaller {
   subject: AuthzSubject;
   /** The id of the policy that allowed the route's action, when it had one. */
   policyId?: string;
+  /** Set only on a route with AllowRemovedSource whose rule accepted this removed source instance. */
+  removedSource?: RemovedSource;
 }
 
+/** Decides whether a call whose source instance was removed may go on (no IAM decision is asked for it). */
+export type RemovedSourceRule = (request: FastifyRequest, caller: AuthenticatedCaller, removed: RemovedSource) => boolean | Promise<boolean>;
+
 const AUTH_REQUIREMENT = 'keyward:auth-requirement';
+const REMOVED_SOURCE_RULE = 'keyward:removed-source-rule';
+
+/**
+ * A call naming a removed source instance (X-Keyward-Source-CRN of a deleted instance) is refused on
+ * every route but those with this decorator, and there only when `rule` says yes; the rule then
+ * replaces the route's IAM decision (IAM grants a removed instance nothing). For the cleanup a
+ * deleted instance needs (the KMS: unregister it), nothing else.
+ */
+export const AllowRemovedSource = (rule: RemovedSourceRule) => SetMetadata(REMOVED_SOURCE_RULE, rule);
 
 /** The route needs a valid IAM token and nothing more (the handler decides the rest). */
 export const Authenticated = () => SetMetadata(AUTH_REQUIREMENT, { kind: 'authenticated' } satisfies AuthRequirement);
@@ -49,7 +63,8 @@ export const Caller = createParamDecorator((_data: unknown, context: ExecutionCo
 /**
  * Every app's HTTP guard: verifies the bearer JWT locally, resolves X-Keyward-Source-CRN into the
  * decision subject, and asks IAM whether the route's action is allowed. Deny by default: a route
- * under this guard without @Authenticated or @Authorize is refused.
+ * under this guard without @Authenticated or @Authorize is refused, and so is a source CRN naming a
+ * removed instance unless the route's @AllowRemovedSource rule accepts it.
  */
 @Injectable()
 export class KeywardAuthGuard implements CanActivate {
@@ -66,8 +81,15 @@ export class KeywardAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const principal = await this.verifier.verify(bearerToken(request.headers.authorization));
     const sourceCrn = request.headers[HEADERS.sourceCrn];
-    const subject = await resolveAuthzSubject(principal, Array.isArray(sourceCrn) ? sourceCrn[0] : sourceCrn, this.lookupInstance);
+    const { subject, removedSource } = await resolveSource(principal, Array.isArray(sourceCrn) ? sourceCrn[0] : sourceCrn, this.lookupInstance);
     const caller: AuthenticatedCaller = { principal, subject };
+    if (removedSource) {
+      const rule = this.reflector.getAllAndOverride<RemovedSourceRule | undefined>(REMOVED_SOURCE_RULE, [context.getHandler(), context.getClass()]);
+      const accepted: AuthenticatedCaller = { ...caller, removedSource };
+      if (!rule || !(await rule(request, accepted, removedSource))) throw removedRefusal();
+      request.keywardCaller = accepted;
+      return true;
+    }
     request.keywardCaller = caller;
     if (requirement.kind === 'authenticated') return true;
     const resource = await requirement.resource(request, caller);

@@ -7,10 +7,11 @@ import { IamAuthzClient, getInstanceFromIam } from './authz-client';
 import { JwtVerifier } from './jwt-verifier';
 import type { RemoteJwksOptions } from './remote-jwks';
 import type { InstanceLookup } from './source-crn';
+import { SourceInstanceCache } from './source-instance-cache';
 
 /**
  * The guard and what it needs, for every app but IAM: tokens verified against IAM's JWKS (cached),
- * decisions and instances asked over NATS. Import once with IAM's URL; use
+ * decisions and source-CRN instances asked over NATS (both cached, both dropped by IAM's events). Import once with IAM's URL; use
  * `@UseGuards(KeywardAuthGuard)` with `@Authorize(...)` / `@Authenticated()` on routes.
  */
 @Module({})
@@ -29,13 +30,16 @@ export class AuthModule {
         },
         { provide: AUTHZ_DECIDER, useExisting: IamAuthzClient },
         {
-          provide: INSTANCE_LOOKUP,
-          inject: [RpcClient],
-          useFactory: (rpc: RpcClient): InstanceLookup => (guid) => getInstanceFromIam(rpc, guid),
+          // Tombstones included: the guard tells a removed source instance from an unknown one.
+          provide: SourceInstanceCache,
+          inject: [RpcClient, NatsConnectionHolder, SubjectNamespace],
+          useFactory: (rpc: RpcClient, nats: NatsConnectionHolder, namespace: SubjectNamespace) =>
+            new SourceInstanceCache((guid) => getInstanceFromIam(rpc, guid, { includeRemoved: true }), { nats, namespace }),
         },
+        { provide: INSTANCE_LOOKUP, inject: [SourceInstanceCache], useFactory: (cache: SourceInstanceCache): InstanceLookup => cache.lookup },
         KeywardAuthGuard,
       ],
-      exports: [AUTH_VERIFIER, AUTHZ_DECIDER, INSTANCE_LOOKUP, IamAuthzClient, KeywardAuthGuard],
+      exports: [AUTH_VERIFIER, AUTHZ_DECIDER, INSTANCE_LOOKUP, IamAuthzClient, SourceInstanceCache, KeywardAuthGuard],
     };
   }
 }

@@ -82,8 +82,11 @@ export class IamAuthzClient implements AuthzDecider, OnApplicationBootstrap, OnA
   }
 }
 
-/** `rpc.iam.instance.get.v1` by guid; undefined when IAM does not know it. */
-export async function getInstanceFromIam(rpc: RpcClient, guid: string): Promise<ServiceInstance | undefined> {
-  const reply = await rpc.request(IAM_SUBJECTS.instanceGet, { guid }, { response: instanceGetResponseSchema });
+/**
+ * `rpc.iam.instance.get.v1` by guid; undefined when IAM does not know it. A removed instance is
+ * undefined too, unless `includeRemoved` (then its tombstone, `state: "removed"`).
+ */
+export async function getInstanceFromIam(rpc: RpcClient, guid: string, options: { includeRemoved?: boolean } = {}): Promise<ServiceInstance | undefined> {
+  const reply = await rpc.request(IAM_SUBJECTS.instanceGet, options.includeRemoved ? { guid, include_removed: true } : { guid }, { response: instanceGetResponseSchema });
   return reply ?? undefined;
 }

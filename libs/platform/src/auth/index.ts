@@ -2,6 +2,7 @@ export * from './principal';
 export * from './jwt-verifier';
 export * from './remote-jwks';
 export * from './source-crn';
+export * from './source-instance-cache';
 export * from './authz-client';
 export * from './auth.guard';
 export * from './auth.module';

@@ -1,6 +1,6 @@
 import { DomainError, type ServiceInstance } from '@keyward/contracts';
 import type { Principal } from './principal';
-import { resolveAuthzSubject } from './source-crn';
+import { resolveAuthzSubject, resolveSource } from './source-crn';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
@@ -68,5 +68,30 @@ describe(resolveAuthzSubject.name, () => {
     expect((await refusal(resolveAuthzSubject(service('hyperp-dbaas-postgresql'), unknown, lookup))).code).toBe('UNAUTHORIZED_ERR');
     // The right guid but another account in the CRN: not that instance.
     expect((await refusal(resolveAuthzSubject(service('hyperp-dbaas-postgresql'), cluster.crn.replace(`a/${A}`, `a/${B}`), lookup))).code).toBe('UNAUTHORIZED_ERR');
+  });
+});
+
+describe(resolveSource.name, () => {
+  const removed: ServiceInstance = { ...cluster, state: 'removed', removed_at: '2026-02-01T00:00:00.000Z' };
+  const withTombstone = async (guid: string) => (guid === GUID ? removed : undefined);
+
+  it('reports a removed source instance (with the subject it had) instead of a live one', async () => {
+    await expect(resolveSource(service('hyperp-dbaas-postgresql'), cluster.crn, withTombstone)).resolves.toEqual({
+      subject: { iam_id: 'iam-ServiceId-hyperp-dbaas-postgresql', serviceName: 'hyperp-dbaas-postgresql', serviceInstance: GUID, accountId: A, resourceGroupId: RG },
+      removedSource: { crn: cluster.crn, guid: GUID, service: 'hyperp-dbaas-postgresql', accountId: A },
+    });
+    await expect(resolveSource(service('hyperp-dbaas-postgresql'), cluster.crn, lookup)).resolves.toEqual({ subject: expect.objectContaining({ serviceInstance: GUID }) });
+  });
+
+  it('still refuses another service, another account and a user for a removed instance', async () => {
+    expect((await refusal(resolveSource(service('apprapp'), cluster.crn, withTombstone))).code).toBe('SOURCE_CRN_MISMATCH_ERR');
+    expect((await refusal(resolveSource(user, cluster.crn, withTombstone))).code).toBe('SOURCE_CRN_MISMATCH_ERR');
+    expect((await refusal(resolveSource(service('hyperp-dbaas-postgresql'), cluster.crn.replace(`a/${A}`, `a/${B}`), withTombstone))).code).toBe('UNAUTHORIZED_ERR');
+  });
+
+  it('resolveAuthzSubject refuses a removed source instance outright (deny by default)', async () => {
+    const error = await refusal(resolveAuthzSubject(service('hyperp-dbaas-postgresql'), cluster.crn, withTombstone));
+    expect(error.code).toBe('UNAUTHORIZED_ERR');
+    expect(error.message).toContain('removed');
   });
 });
