@@ -223,15 +223,16 @@ describe('seed 000: App Configuration segment data under a customer root key (e2
       EVENTUALLY,
     );
 
-    // Deleting the App Configuration instance unregisters it from the still-existing key (or, while
-    // the KMS refuses a deleted instance's source CRN, shows the unregistration as pending: see
-    // docs/consumers/app-configuration.md "Deleting an instance").
+    // Deleting the App Configuration instance unregisters it from the still-existing key at once: the
+    // KMS lets App Configuration remove exactly the removed instance's registration (docs/KMS.md
+    // "Removed source instances"), so nothing is left pending.
     expect((await callJson(url('iam'), admin, 'DELETE', `/v2/resource_instances/${c.app.guid}`)).status).toBe(204);
     await expectEventually(async () => {
       const left = (await kms(kp.guid, 'GET', `/api/v2/keys/${key.id}/registrations`)).body?.resources ?? [];
-      const pending = (await callJson(url('app-configuration'), admin, 'GET', '/apprapp/feature/v1/pending_unregistrations')).body.pending_unregistrations;
-      expect(left.length === 0 || pending.some((entry: { resource_crn: string; attempts: number }) => entry.resource_crn === c.app.crn && entry.attempts > 0)).toBe(true);
+      expect(left).toEqual([]);
     }, EVENTUALLY);
+    const pending = (await callJson(url('app-configuration'), admin, 'GET', '/apprapp/feature/v1/pending_unregistrations')).body.pending_unregistrations;
+    expect(pending).toEqual([]);
     expect((await kms(kp.guid, 'GET', `/api/v2/keys/${key.id}`)).status).toBe(200);
     expect((await appDb.query('SELECT 1 FROM segments WHERE instance_guid = $1', [c.app.guid])).rowCount).toBe(0);
   });
