@@ -1,9 +1,9 @@
 import { connect } from 'nats';
 import { IAM_SUBJECTS, SERVICE_DEFAULT_KEY_NAME, type ServiceInstance, findServiceKeyInstance, instanceListResponseSchema } from '@keyward/contracts';
 import type { RunningService } from '@keyward/platform';
-import { expectEventually, readTestEnvironment } from '@keyward/testing';
+import { expectEventually, readTestEnvironment, startGateProxy } from '@keyward/testing';
 import { startDbaas } from '../start-dbaas';
-import { type DbaasSuite, call, startDbaasSuite } from '../testing/dbaas-suite';
+import { type DbaasSuite, call, errorCode, startDbaasSuite } from '../testing/dbaas-suite';
 
 /**
  * Issue 11 out of the box: no KEYWARD_DBAAS_DEFAULT_KEY_CRN. DBaaS keeps its default root key in the
@@ -83,6 +83,32 @@ describe('DBaaS: its own default root key, created at start', () => {
     const backup = await call(a.url, s.admin, 'POST', `/api/v1/clusters/${id}/backups`);
     expect(backup.status).toBe(201);
     expect(backup.body).toMatchObject({ backupKeyCrn: keyCrn, rowCount: 1 });
+  });
+
+  it('started while the KMS is unreachable: degraded, 503 for a cluster without keyCrn with nothing created, then recovers', async () => {
+    const gate = await startGateProxy(s.kmsUrl);
+    const late = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: gate.url }));
+    try {
+      const health = await call(late.url, undefined, 'GET', '/health');
+      expect(health.status).toBe(200);
+      expect(health.body).toMatchObject({ status: 'degraded', checks: { 'default-key': { status: 'down' } } });
+      const instancesBefore = (await call(s.iamUrl, s.admin, 'GET', '/v2/resource_instances?service=hyperp-dbaas-postgresql')).body.resources.length;
+      const refused = await call(late.url, s.admin, 'POST', '/api/v1/clusters', { name: 'too-early', region: 'us-south', plan: 'standard', databases: ['app'], users: ['alice'] });
+      expect(refused.status).toBe(503);
+      expect(errorCode(refused)).toBe('SERVICE_UNAVAILABLE_ERR');
+      expect(refused.body.errors[0].message).toContain('keyCrn');
+      expect((await call(s.iamUrl, s.admin, 'GET', '/v2/resource_instances?service=hyperp-dbaas-postgresql')).body.resources.length).toBe(instancesBefore);
+
+      gate.open();
+      await expectEventually(async () => expect((await call(late.url, undefined, 'GET', '/health')).body.checks['default-key'].status).toBe('ok'), { timeoutMs: 20_000, intervalMs: 250 });
+      const created = await call(late.url, s.admin, 'POST', '/api/v1/clusters', { name: 'in-time', region: 'us-south', plan: 'standard', databases: ['app'], users: ['alice'] });
+      expect(created.status).toBe(201);
+      expect(created.body.kms.instanceId).toBe(instance.guid);
+      expect(await activeDefaultKeys()).toHaveLength(1);
+    } finally {
+      await late.close();
+      await gate.close();
+    }
   });
 
   it('a restarted replica reuses the key', async () => {
