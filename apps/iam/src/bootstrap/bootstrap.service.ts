@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
+import { DomainError, SERVICE_KEY_OWNER_PARAMETER, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
 import { LOGGER } from '@keyward/platform';
 import { AuditWriter } from '../audit/audit-writer';
 import { Clock } from '../common/clock';
@@ -49,7 +49,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     const keyInstances = await this.serviceKeyInstances.ensureAll(accountId);
     await this.identities.deleteExpiredRefreshTokens(this.clock.now());
     this.logger.info(
-      { accountId, adminIamId: admin.iamId, services: Object.keys(this.config.serviceApiKeys), serviceKeyInstances: keyInstances.map((i) => ({ service: i.parameters['keyward_owner_service'], guid: i.guid })) },
+      { accountId, adminIamId: admin.iamId, services: Object.keys(this.config.serviceApiKeys), serviceKeyInstances: keyInstances.map((i) => ({ service: i.parameters[SERVICE_KEY_OWNER_PARAMETER], guid: i.guid })) },
       'IAM bootstrap done',
     );
   }
