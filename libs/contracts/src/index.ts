@@ -17,6 +17,7 @@ export * from './iam/iam.payloads';
 export * from './iam/iam.roles';
 export * from './iam/iam.delegation';
 export * from './iam/iam.crn';
+export * from './iam/iam.service-keys';
 export * from './kms/kms.subjects';
 export * from './kms/kms.errors';
 export * from './kms/kms.events';

@@ -7,3 +7,5 @@ export * from './authorization/kms-authorization';
 export * from './events/kms-event-subscriber';
 export * from './events/processed-events';
 export * from './envelope/envelope-encryption';
+export * from './default-key/service-default-key';
+export * from './default-key/service-default-key.module';

@@ -59,7 +59,8 @@ const registrationSchema = z.object({
 });
 const registrationEnvelopeSchema = z.object({ resources: z.array(registrationSchema).min(1) });
 
-const keySummarySchema = z.object({ id: z.string(), name: z.string(), crn: z.string(), extractable: z.boolean(), state: z.number() });
+const keySummarySchema = z.object({ id: z.string(), name: z.string(), crn: z.string(), extractable: z.boolean(), state: z.number(), creationDate: z.string().optional() });
+const createdKeySchema = z.object({ resources: z.array(keySummarySchema).min(1) });
 const keyListSchema = z.object({ resources: z.array(keySummarySchema).optional() });
 export type KeySummary = z.infer<typeof keySummarySchema>;
 export type WrapResult = z.infer<typeof wrapResponseSchema>;
@@ -133,6 +134,31 @@ export class KmsClient {
     const parsed = keyListSchema.safeParse(json ?? {});
     if (!parsed.success) throw new KmsClientError('BAD_RPC_RESPONSE_ERR', 502, 'the KMS answered the key list with an unexpected body');
     return parsed.data.resources ?? [];
+  }
+
+  /**
+   * Creates a root key generated in the HSM (`POST /api/v2/keys`): for a service's own key in its own
+   * instance (a consumer's default key), never in a customer's.
+   */
+  async createRootKey(target: KmsTarget, request: { name: string; description?: string }): Promise<KeySummary> {
+    const json = await this.request({
+      target,
+      method: 'POST',
+      path: '/api/v2/keys',
+      body: {
+        metadata: { collectionType: 'application/vnd.ibm.kms.key+json', collectionTotal: 1 },
+        resources: [{ type: 'application/vnd.ibm.kms.key+json', name: request.name, extractable: false, ...(request.description ? { description: request.description } : {}) }],
+      },
+      what: 'keys.create',
+    });
+    const parsed = createdKeySchema.safeParse(json);
+    if (!parsed.success) throw new KmsClientError('BAD_RPC_RESPONSE_ERR', 502, 'the KMS answered the key creation with an unexpected body');
+    return parsed.data.resources[0] as KeySummary;
+  }
+
+  /** Deletes a key of the service's own instance (state 5, restorable as Key Protect allows). */
+  async deleteKey(target: KmsTarget, keyId: string): Promise<void> {
+    await this.request({ target, method: 'DELETE', path: `/api/v2/keys/${encodeURIComponent(keyId)}`, what: 'keys.delete' });
   }
 
   /** Wraps `plaintext` (base64), or has the KMS generate a 32-byte DEK when it is omitted. */

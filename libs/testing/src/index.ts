@@ -13,3 +13,4 @@ export * from './services/nats-server-process';
 export * from './services/hsm-dev-parts';
 export * from './iam-tokens';
 export * from './http-call';
+export * from './gate-proxy';

@@ -81,13 +81,6 @@ describe('DBaaS clusters and data', () => {
       expect((await s.api('PATCH', `/clusters/${clusterId}`, { name: 'orders-2' })).body.name).toBe('orders-2');
     });
 
-    it('refuses a cluster without keyCrn when the operator configured no default key, naming the field', async () => {
-      const { keyCrn: _none, ...withoutKey } = body();
-      const refused = await s.api('POST', '/clusters', withoutKey);
-      expect(refused.status).toBe(400);
-      expect(refused.body.errors[0]).toMatchObject({ code: 'INVALID_FIELD_ERR', target: 'keyCrn' });
-    });
-
     it('uses the operator-configured default key for a cluster created without keyCrn', async () => {
       const ownKey = await s.key(kp.guid);
       const replica = await startDbaas(s.suite.envFor('dbaas', { KEYWARD_IAM_URL: s.iamUrl, KEYWARD_KMS_URL: s.kmsUrl, KEYWARD_DBAAS_DEFAULT_KEY_CRN: ownKey.crn }));

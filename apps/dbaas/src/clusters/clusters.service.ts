@@ -40,12 +40,8 @@ export class ClustersService {
     if (!(await this.access.allowed(caller, 'resource-controller.instance.create', accountId))) {
       throw new DomainError('FORBIDDEN_ERR', `The caller may not create ${DBAAS_SERVICE} instances in account ${accountId}`);
     }
-    const keyCrn = input.keyCrn ?? this.config.defaultKeyCrn;
-    if (!keyCrn) {
-      throw new DomainError('INVALID_FIELD_ERR', 'keyCrn is required: name the Key Protect or Hyper Protect Crypto Services root key that protects the cluster', {
-        target: { type: 'field', name: 'keyCrn' },
-      });
-    }
+    // Without keyCrn: DBaaS's own default key (503 while it is not available yet).
+    const keyCrn = input.keyCrn ?? this.keys.defaultKeyCrn();
     const backupKeyCrn = input.backupKeyCrn ?? keyCrn;
     this.keys.checkCrn(keyCrn, 'keyCrn');
     this.keys.checkCrn(backupKeyCrn, 'backupKeyCrn');

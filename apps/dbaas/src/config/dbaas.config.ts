@@ -24,7 +24,7 @@ export function loadDbaasConfig(env: Env) {
   return {
     service: serviceConfig,
     kms,
-    /** The operator's root key for clusters created without a key of their own (none: a key is required). */
+    /** The operator's override of DBaaS's own default key (unset: the service-owned key, created at start). */
     defaultKeyCrn: own['KEYWARD_DBAAS_DEFAULT_KEY_CRN'] as string | undefined,
     backup: { ...kms, apiKey: own[backupKeyEnv] as string, intervalMs: own['KEYWARD_DBAAS_BACKUP_INTERVAL_MS'] as number },
   };

@@ -4,6 +4,7 @@ import {
   KmsAuthorizationMissingError,
   type KeyRef,
   KmsClient,
+  ServiceDefaultKey,
   type KmsAuthorizationQuery,
   type WrappedDataKey,
   findMissingKmsAuthorization,
@@ -34,6 +35,7 @@ export class ClusterKeys {
   constructor(
     private readonly client: KmsClient,
     private readonly envelope: ClusterEnvelope,
+    private readonly defaultKey: ServiceDefaultKey,
     @Inject(AUTHZ_DECIDER) private readonly decider: AuthzDecider,
   ) {}
 
@@ -47,12 +49,22 @@ export class ClusterKeys {
   }
 
   /**
+   * DBaaS's own root key for clusters created without `keyCrn` (issue 11): the operator's
+   * KEYWARD_DBAAS_DEFAULT_KEY_CRN, else the key DBaaS keeps in the kms instance IAM's bootstrap made
+   * for it. A 503 while that key is not available yet.
+   */
+  defaultKeyCrn(): string {
+    return this.defaultKey.keyCrn();
+  }
+
+  /**
    * Asks IAM whether DBaaS (service-wide, before the cluster's instance exists) may use the key's KMS
    * instance as Reader, and names the missing authorization (with the command creating it) otherwise.
    */
   async preflight(accountId: string, keyCrn: string): Promise<void> {
     const key = parseKeyCrn(keyCrn);
-    if (!key) return;
+    // DBaaS's own key: IAM grants DBaaS's service IDs on that instance; the customer has nothing to authorize.
+    if (!key || this.defaultKey.isDefault(keyCrn)) return;
     const query: KmsAuthorizationQuery = {
       source: { serviceName: DBAAS_SERVICE, accountId },
       target: { serviceName: key.serviceName, accountId: key.accountId, instanceId: key.instanceId },

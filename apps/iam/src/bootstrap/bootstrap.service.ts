@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
+import { DomainError, SERVICE_KEY_OWNER_PARAMETER, SERVICE_NAMES, type ServiceName } from '@keyward/contracts';
 import { LOGGER } from '@keyward/platform';
 import { AuditWriter } from '../audit/audit-writer';
 import { Clock } from '../common/clock';
@@ -11,14 +11,17 @@ import { IAM_CONFIG, type IamConfig } from '../config/iam.config';
 import { BOOTSTRAP_KEY_NAME, type IdentityRecord, IdentityRepository } from '../identity/identity.repository';
 import { ACCOUNT_ADMIN_ROLES, serviceIamId, userIamId } from '../identity/identity.service';
 import { PoliciesRepository } from '../policies/policies.repository';
+import { BOOTSTRAP_ACTOR } from './bootstrap-actor';
+import { ServiceKeyInstances } from './service-key-instances';
 
-export const BOOTSTRAP_ACTOR = 'keyward-bootstrap';
+export { BOOTSTRAP_ACTOR };
 
 /**
  * At every start (idempotent, safe with several replicas): the default account with its Default
  * resource group; the administrator (operator) whose API key is KEYWARD_ADMIN_APIKEY, with an
  * administrator policy on the account; a service ID per Keyward service whose API key is
- * KEYWARD_SERVICE_APIKEY_<NAME>. Only key hashes are stored; a changed key replaces the old one.
+ * KEYWARD_SERVICE_APIKEY_<NAME>; and the `kms` instance each consumer keeps its own root key in
+ * (ServiceKeyInstances). Only key hashes are stored; a changed key replaces the old one.
  */
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
@@ -28,6 +31,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly audit: AuditWriter,
     private readonly events: IamEventsPublisher,
+    private readonly serviceKeyInstances: ServiceKeyInstances,
     @Inject(IAM_CONFIG) private readonly config: IamConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -42,8 +46,12 @@ export class BootstrapService implements OnApplicationBootstrap {
       const key = this.config.serviceApiKeys[service as ServiceName];
       if (key) await this.bootstrapKey(identity, key);
     }
+    const keyInstances = await this.serviceKeyInstances.ensureAll(accountId);
     await this.identities.deleteExpiredRefreshTokens(this.clock.now());
-    this.logger.info({ accountId, adminIamId: admin.iamId, services: Object.keys(this.config.serviceApiKeys) }, 'IAM bootstrap done');
+    this.logger.info(
+      { accountId, adminIamId: admin.iamId, services: Object.keys(this.config.serviceApiKeys), serviceKeyInstances: keyInstances.map((i) => ({ service: i.parameters[SERVICE_KEY_OWNER_PARAMETER], guid: i.guid })) },
+      'IAM bootstrap done',
+    );
   }
 
   private async defaultAccount(): Promise<string> {

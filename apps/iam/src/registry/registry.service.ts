@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN, DomainError, REGIONS, SERVICE_NAMES, type ServiceInstance, instanceCrn, mayActFor, parseCrn } from '@keyward/contracts';
+import { ACCOUNT_ID_PATTERN, DomainError, REGIONS, SERVICE_KEY_OWNER_PARAMETER, SERVICE_NAMES, type ServiceInstance, instanceCrn, mayActFor, parseCrn } from '@keyward/contracts';
 import { type AuthenticatedCaller, parsePayload } from '@keyward/platform';
 import { AuthzService } from '../authz/authz.service';
 import { isAllowed, requireAllowed } from '../common/caller-checks';
@@ -128,6 +128,12 @@ export class RegistryService {
 
   /** `hpcs_instance_crn` on a kms instance must name an hs-crypto instance CRN (DESIGN.md, seed 003). */
   private checkParameters(service: string, parameters: Record<string, unknown>): void {
+    if (SERVICE_KEY_OWNER_PARAMETER in parameters) {
+      // Reserved for IAM's bootstrap: a consumer trusts it to find its own key instance.
+      throw new DomainError('INVALID_FIELD_ERR', `parameters.${SERVICE_KEY_OWNER_PARAMETER} is reserved for Keyward's own instances`, {
+        target: { type: 'field', name: `parameters.${SERVICE_KEY_OWNER_PARAMETER}` },
+      });
+    }
     const hpcs = parameters['hpcs_instance_crn'];
     if (hpcs === undefined) return;
     const crn = typeof hpcs === 'string' ? parseCrn(hpcs) : undefined;

@@ -7,7 +7,7 @@ import { KmsInstancesService, SCHEMATICS_KMS_URL } from '../kms-settings/kms-ins
 import { KmsSettingsController } from '../kms-settings/kms-settings.controller';
 import { KmsSettingsRepository } from '../kms-settings/kms-settings.repository';
 import { KmsSettingsService } from '../kms-settings/kms-settings.service';
-import { SCHEMATICS_DEFAULT_KEY, configuredDefaultKey } from './default-key';
+import { defaultKeyProviders } from './default-key';
 import { ReencryptionWorker } from './reencryption.worker';
 import { WorkspaceRepository } from './workspace.repository';
 import { WorkspacesController } from './workspaces.controller';
@@ -33,7 +33,7 @@ export class WorkspacesModule {
         KmsSettingsService,
         KmsInstancesService,
         { provide: SCHEMATICS_KMS_URL, useValue: options.kms.kmsUrl },
-        { provide: SCHEMATICS_DEFAULT_KEY, useValue: configuredDefaultKey(options.defaultKeyCrn) },
+        ...defaultKeyProviders(options),
       ],
       exports: [WorkspacesService, WorkspaceRepository, WorkspaceKeys],
     };
