@@ -5,7 +5,7 @@ import { AuthSession } from '../../session/auth-session';
 import { type CommandEnv, confirmed } from '../command-kit';
 import { type KpCollection, KpClient, keyPath } from '../kp/kp-client';
 import { resolveInstanceGuid } from '../resource/service-instance.commands';
-import { type FeatureOptions, collectAttr, entityAttributes, featureBody, instancePath, integrationBody, segmentRule } from './app-config-requests';
+import { type FeatureOptions, collectAttr, entityAttributes, featureBody, instancePath, integrationBody, integrationService, segmentRule } from './app-config-requests';
 
 interface InstanceOption {
   instanceId: string;
@@ -96,12 +96,14 @@ export function registerAppConfigGroup(program: Command, env: CommandEnv): void 
     .option('--kms-instance <instance>', 'the KMS instance holding the key (GUID, name or CRN); needed when --root-key is an id')
     .option('--service <service>', 'kms (Key Protect) or hs-crypto (Hyper Protect Crypto Services); default: from the key CRN')
     .action(async (options: InstanceOption & { rootKey: string; kmsInstance?: string; service?: string }, command: Command) => {
+      // Flag errors first, so nothing is looked up or sent for a command line that cannot work.
+      if (options.service !== undefined || options.rootKey.startsWith('crn:')) integrationService(options.service, options.rootKey);
+      if (!options.rootKey.startsWith('crn:') && !options.kmsInstance) throw usageError('--root-key is not a CRN: give --kms-instance too, or the key CRN (`keyward kp keys -i <instance> -c`)');
       const api = await appConfig(env, options.instanceId);
       let rootKeyCrn = options.rootKey;
       let kmsInstanceId: string | undefined;
       if (options.kmsInstance) kmsInstanceId = await resolveInstanceGuid(api.session, options.kmsInstance);
-      if (!rootKeyCrn.startsWith('crn:')) {
-        if (!options.kmsInstance) throw usageError('--root-key is not a CRN: give --kms-instance too, or the key CRN (`keyward kp keys -i <instance> -c`)');
+      if (!rootKeyCrn.startsWith('crn:') && options.kmsInstance) {
         const kp = await KpClient.open(env, options.kmsInstance);
         const key = KpClient.first((await kp.call<KpCollection<{ crn: string }>>({ method: 'GET', path: keyPath(options.rootKey, '/metadata') })));
         rootKeyCrn = key.crn;
