@@ -1,6 +1,7 @@
 // `keyward demo` as a new user runs it: one process walking every seed against the stack the e2e
 // harness started, which must exit 0 (every step behaved as its seed says) and clean up after itself.
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@keyward/testing';
 import { adminKey, iamUrl, newConfigDir, removeConfigDirs } from './support/cli-process';
@@ -15,7 +16,7 @@ function runDemo(configDir: string, env: Record<string, string>): Promise<{ stat
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot(), 'apps', 'cli', 'bin', 'keyward.js'), 'demo'], {
       env: { PATH: process.env['PATH'], HOME: join(configDir, '..'), KEYWARD_CONFIG_DIR: configDir, ...env },
-      // Run outside the repository, so the demo cannot find `npm start`'s dev secrets and uses the key given.
+      // Outside the repository: the only dev secrets it may find are the ones a test writes there.
       cwd: join(configDir, '..'),
     });
     let stdout = '';
@@ -32,7 +33,11 @@ function runDemo(configDir: string, env: Record<string, string>): Promise<{ stat
 
 describe('keyward demo (a process against the stack)', () => {
   it('walks every seed, each step with its command and result, cleans up, and exits 0', async () => {
-    const run = await runDemo(newConfigDir(), { KEYWARD_ADMIN_APIKEY: adminKey(), KEYWARD_IAM_URL: iamUrl() });
+    // As after `npm start`: the admin key only in .keyward/dev-secrets.env of the directory it runs in.
+    const configDir = newConfigDir();
+    mkdirSync(join(configDir, '..', '.keyward'), { mode: 0o700 });
+    writeFileSync(join(configDir, '..', '.keyward', 'dev-secrets.env'), `KEYWARD_SERVICE_APIKEY_KMS=not-this-one\nKEYWARD_ADMIN_APIKEY=${adminKey()}\n`, { mode: 0o600 });
+    const run = await runDemo(configDir, { KEYWARD_IAM_URL: iamUrl() });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     for (const heading of ['Seed 002 — Integrating services', 'Seed 003 — Protecting your keys', 'Seed 000 — App Configuration', 'Seed 004 — Hyper Protect DBaaS', 'Seed 001 — Schematics', 'Seed 000 (continued)', 'Cleaning up']) {
       expect(run.stdout).toContain(heading);
