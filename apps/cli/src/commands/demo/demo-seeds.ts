@@ -30,8 +30,13 @@ interface Key {
   state: number;
 }
 
-/** Events (key lifecycle, authorization changes) reach the services within a second or two. */
-const EVENT_WAIT_MS = 20_000;
+/** Key lifecycle events reach the services within a second or two; more on a loaded machine. */
+const EVENT_WAIT_MS = 30_000;
+/**
+ * A new authorization reaches a service with IAM's policy event (which drops its decision cache);
+ * were that event missed, a cached refusal lasts at most a minute (libs/platform IamAuthzClient).
+ */
+const AUTHZ_WAIT_MS = 70_000;
 /** For runUntil: the command succeeded. */
 const ok = (result: RunResult): void => check(result.code === 0, `exit ${result.code}: ${result.stderr.split('\n')[0] ?? ''}`);
 /** The first line of an error, without FAILED:. */
@@ -143,7 +148,7 @@ export async function seed003(w: DemoWorld): Promise<void> {
     return `authorization ${id}`;
   });
   await demo.step('Create a root key in the Key Protect instance and wrap with it: done in your crypto unit', async () => {
-    const key = (await user.runUntil<Key>(['kp', 'key', 'create', 'demo-kyok-root', '-i', kp.guid], ok, EVENT_WAIT_MS)).json;
+    const key = (await user.runUntil<Key>(['kp', 'key', 'create', 'demo-kyok-root', '-i', kp.guid], ok, AUTHZ_WAIT_MS)).json;
     const wrapped = (await user.run<{ ciphertext: string }>(['kp', 'key', 'wrap', key.id, '-i', kp.guid])).json;
     return `root key ${key.id}; wrapped a DEK (${Buffer.from(wrapped.ciphertext, 'base64').length}-byte ciphertext)`;
   });
@@ -179,7 +184,7 @@ export async function seed000(w: DemoWorld): Promise<void> {
     return `authorization ${await authorize(w, ['apprapp', 'kms', 'Reader', '--source-service-instance-id', ac.guid, '--target-service-instance-id', kp.guid])}`;
   });
   await demo.step('Connect the root key ("Key Management" → Connect)', async () => {
-    const created = await user.runUntil<Integration>(['app-config', 'integration', 'create', '-i', ac.guid, '--root-key', rootKey.crn], ok, EVENT_WAIT_MS);
+    const created = await user.runUntil<Integration>(['app-config', 'integration', 'create', '-i', ac.guid, '--root-key', rootKey.crn], ok, AUTHZ_WAIT_MS);
     check(created.json.key_state === 'active', `the integration's key should be active, is ${created.json.key_state}`);
     const registrations = (await user.run<{ resourceCrn: string }[]>(['kp', 'registrations', '-i', kp.guid, '-k', rootKey.id])).json;
     check(registrations.some((r) => r.resourceCrn === ac.crn), 'the App Configuration instance should be registered with the key');
@@ -264,7 +269,7 @@ export async function seed004(w: DemoWorld): Promise<void> {
   });
   let cluster: Cluster | undefined;
   await demo.step('Step 3: create the cluster with the root key (it cannot change later)', async () => {
-    cluster = (await user.runUntil<Cluster>(createArgs, ok, EVENT_WAIT_MS)).json;
+    cluster = (await user.runUntil<Cluster>(createArgs, ok, AUTHZ_WAIT_MS)).json;
     const created = cluster;
     demo.onCleanup(`cluster ${created.name}`, user, ['dbaas', 'cluster', 'delete', created.id, '-f']);
     check(created.kms?.keyId === root.id, 'the cluster should use the root key');
@@ -323,7 +328,7 @@ export async function seed001(w: DemoWorld): Promise<void> {
     const listed = await user.runUntil<{ kms_instances: { kms_name: string; keys: { crn: string }[] }[] }>(
       ['schematics', 'kms', 'instances', 'ls', '--location', 'us', '--scheme', 'byok'],
       (r) => check(r.code === 0 && [p.crn, s.crn].every((crn) => r.json.kms_instances.some((i) => i.keys.some((k) => k.crn === crn))), 'the keys are not listed yet'),
-      EVENT_WAIT_MS,
+      AUTHZ_WAIT_MS,
     );
     return listed.json.kms_instances.map((i) => `${i.kms_name}: ${i.keys.length} root key(s)`).join('\n');
   });
@@ -333,7 +338,7 @@ export async function seed001(w: DemoWorld): Promise<void> {
     '--secondary_name', eastInstance.name, '--secondary_crn', s.crn, '--secondary_endpoint', w.kmsUrl,
   ];
   await demo.step('Enable BYOK for location us with the primary and the secondary key (a one-time setting)', async () => {
-    await user.runUntil(enableArgs, ok, EVENT_WAIT_MS);
+    await user.runUntil(enableArgs, ok, AUTHZ_WAIT_MS);
     const again = await user.run(enableArgs, { allowFailure: true });
     check(again.code === 4 && again.stderr.includes('support'), `a second enable should be refused (one-time setting), got exit ${again.code}`);
     return `enabled; a second enable is refused: ${reason(again)}`;
