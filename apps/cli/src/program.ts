@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './cli-context';
 import { CliError, EXIT } from './cli-error';
 import type { CommandEnv } from './commands/command-kit';
+import { registerAppConfigGroup } from './commands/app-config/app-config.commands';
+import { registerDbaasGroup } from './commands/dbaas/dbaas.commands';
+import { registerDemoCommand } from './commands/demo/demo.command';
 import { registerHpcsGroup } from './commands/hpcs/hpcs.commands';
 import { registerIamGroup } from './commands/iam/iam.commands';
 import { registerKpGroup } from './commands/kp/kp.commands';
@@ -50,6 +53,10 @@ export function createProgram(context: CliContext, setExitCode: (code: number) =
   registerKpGroup(program, env);
   registerHpcsGroup(program, env);
   registerSchematicsGroup(program, env);
+  registerAppConfigGroup(program, env);
+  registerDbaasGroup(program, env);
+  // The demo runs the commands above in-process (runCli), so it walks exactly what a user types.
+  registerDemoCommand(program, env, runCli);
   configure(program, context);
   return program;
 }

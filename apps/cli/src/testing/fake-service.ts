@@ -42,7 +42,7 @@ export async function fakeService(answer: (request: SeenRequest) => FakeAnswer):
   new SessionStore(configDir).write({
     version: 1,
     iamUrl: url,
-    endpoints: { kms: url, schematics: url },
+    endpoints: { kms: url, schematics: url, 'app-configuration': url, dbaas: url },
     accessToken: 'access-token-secret',
     refreshToken: 'refresh-token-secret',
     expiration: 4_000_000_000,

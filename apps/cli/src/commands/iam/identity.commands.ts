@@ -134,4 +134,42 @@ export function registerIdentityCommands(iam: Command, env: CommandEnv): void {
         context.err(`Next: give it access with \`keyward iam service-policy-create ${created.id} --roles <roles> --service-name <service>\`, and a key with \`keyward iam api-key-create <name> --iam-id ${created.iam_id}\`.`);
       });
     });
+
+  iam
+    .command('account-create')
+    .description('create an account (the operator only): a fresh, empty account with its Default resource group')
+    .argument('<name>', 'the account name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const session = AuthSession.load(context);
+      const created = (await session.call<{ id: string; name: string; default_resource_group_id: string }>('iam', { method: 'POST', path: '/v1/accounts', json: { name } })).body;
+      present(context, command, created, () => {
+        context.out(`Created account ${created.name}.`);
+        printFields(context, [
+          ['Account', created.id],
+          ['Default resource group', created.default_resource_group_id],
+        ]);
+        context.err(`Next: an administrator for it with \`keyward iam user-create <name> --account-id ${created.id} --administrator\`.`);
+      });
+    });
+
+  iam
+    .command('user-create')
+    .description('create a user (account administrators and the operator)')
+    .argument('<name>', 'the user name')
+    .option('--account-id <id>', 'in this account (default yours)')
+    .option('--administrator', 'make the user an administrator of the account (every role, KeyPurge included)')
+    .action(async (name: string, options: { accountId?: string; administrator?: boolean }, command: Command) => {
+      const session = AuthSession.load(context);
+      const json = { name, ...(options.accountId ? { account_id: options.accountId } : {}), ...(options.administrator ? { administrator: true } : {}) };
+      const created = (await session.call<{ iam_id: string; name: string; account_id: string; created_at: string }>('iam', { method: 'POST', path: '/v1/users', json })).body;
+      present(context, command, created, () => {
+        context.out(`Created user ${created.name}.`);
+        printFields(context, [
+          ['IAM ID', created.iam_id],
+          ['Account', created.account_id],
+          ['Administrator', options.administrator ? 'yes' : 'no'],
+        ]);
+        context.err(`Next: an API key for it with \`keyward iam api-key-create <name> --iam-id ${created.iam_id} --file <path>\`.`);
+      });
+    });
 }

@@ -96,6 +96,22 @@ describe('keyward schematics kms (in-process, against a stand-in Schematics)', (
     expect(result.err).toContain('support request');
   });
 
+  it('workspace create sends plain and secure variables; variables shows the values; delete needs -f without a terminal', async () => {
+    answer = (request) =>
+      request.method === 'POST'
+        ? { status: 201, body: { id: 'us-w1', crn: 'crn:w1', name: 'ws', location: 'us', variables: [], encryption: [{ role: 'primary', key_crn: PRIMARY, key_version: 'v1' }, { role: 'secondary', key_crn: SECONDARY, key_version: 'v2' }] } }
+        : { status: 200, body: { variables: [{ name: 'db_password', value: 'correct-horse', secure: true }] } };
+    const created = await run(['schematics', 'workspace', 'create', 'ws', '--location', 'US', '--var', 'region=us-south', '--secure-var', 'db_password=correct-horse']);
+    expect(created.code).toBe(0);
+    expect(service.seen[0]).toMatchObject({ method: 'POST', url: '/v1/workspaces', body: { name: 'ws', location: 'us', resource_group: 'default', variables: [{ name: 'region', value: 'us-south', secure: false }, { name: 'db_password', value: 'correct-horse', secure: true }] } });
+    expect(created.out).toMatch(/secondary key:\s+crn:v1/);
+    expect((await run(['schematics', 'workspace', 'variables', 'us-w1'])).out).toMatch(/db_password\s+correct-horse\s+true/);
+    service.seen.length = 0;
+    expect((await run(['schematics', 'workspace', 'delete', 'us-w1'])).code).toBe(2);
+    expect((await run(['schematics', 'workspace', 'create', 'ws', '--location', 'us', '--secure-var', 'novalue'])).code).toBe(2);
+    expect(service.seen).toHaveLength(0);
+  });
+
   it('refuses an unknown scheme before calling anything (exit 2)', async () => {
     const result = await run(['schematics', 'kms', 'instances', 'ls', '--location', 'us', '--scheme', 'xyok']);
     expect(result.code).toBe(2);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { usageError } from '../../cli-error';
 import { printFields, printTable, present } from '../../output/output';
 import { AuthSession } from '../../session/auth-session';
-import type { CommandEnv } from '../command-kit';
-import { type EnableOptions, enableKmsRequest, kmsInfoRequest, listInstancesRequest } from './schematics-requests';
+import { type CommandEnv, confirmed } from '../command-kit';
+import { type EnableOptions, enableKmsRequest, kmsInfoRequest, listInstancesRequest, locationOption } from './schematics-requests';
 
 interface Crk {
   kms_name: string;
@@ -108,5 +109,83 @@ export function registerSchematicsGroup(program: Command, env: CommandEnv): void
       const session = AuthSession.load(context);
       const settings = (await session.call<KmsSettingsView>('schematics', request)).body;
       present(context, command, settings, () => printSettings(env, settings));
+    });
+
+  registerWorkspaceCommands(schematics, env);
+}
+
+interface WorkspaceView {
+  id: string;
+  crn: string;
+  name: string;
+  location: string;
+  variables: { name: string; secure: boolean; value?: string }[];
+  encryption: { role: string; key_crn: string; key_version: string }[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `NAME=VALUE` pairs as workspace variables. */
+export function workspaceVariables(plain: readonly string[], secure: readonly string[]): { name: string; value: string; secure: boolean }[] {
+  const parse = (pair: string, isSecure: boolean) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw usageError(`${isSecure ? '--secure-var' : '--var'} must be NAME=VALUE`);
+    return { name: pair.slice(0, at), value: pair.slice(at + 1), secure: isSecure };
+  };
+  return [...plain.map((p) => parse(p, false)), ...secure.map((p) => parse(p, true))];
+}
+
+/** `keyward schematics workspace …`: enough of the workspace API to see the KMS settings at work. */
+function registerWorkspaceCommands(schematics: Command, env: CommandEnv): void {
+  const { context } = env;
+  const workspace = schematics.command('workspace').description('workspaces: their secure variables are encrypted with the location\'s root keys');
+  const call = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, json?: unknown) =>
+    (await AuthSession.load(context).call<T>('schematics', { method, path, ...(json === undefined ? {} : { json }) }, { notFoundHint: 'List workspaces with `keyward schematics workspace list`' })).body;
+
+  workspace
+    .command('create')
+    .description('create a workspace in a location')
+    .argument('<name>', 'the workspace name')
+    .option('--location <location>', 'us or eu')
+    .option('--group <resource_group>', 'the resource group (default "default")')
+    .option('--var <name=value>', 'a variable; repeat for more', collect, [])
+    .option('--secure-var <name=value>', 'a sensitive variable (stored only encrypted; prefer a value from a file in scripts); repeat for more', collect, [])
+    .action(async (name: string, options: { location?: string; group?: string; var: string[]; secureVar: string[] }, command: Command) => {
+      const json = { name, location: locationOption(options.location), resource_group: options.group ?? 'default', variables: workspaceVariables(options.var, options.secureVar) };
+      const created = await call<WorkspaceView>('POST', '/v1/workspaces', json);
+      present(context, command, created, () => {
+        context.out(`Created workspace ${created.name} (${created.id}).`);
+        printFields(context, [['ID', created.id], ['Location', created.location], ...created.encryption.map((e) => [`${e.role} key`, e.key_crn] as const)]);
+      });
+    });
+
+  workspace
+    .command('list')
+    .description('list your workspaces')
+    .action(async (_options: unknown, command: Command) => {
+      const list = (await call<{ workspaces: WorkspaceView[] }>('GET', '/v1/workspaces')).workspaces;
+      present(context, command, list, () =>
+        printTable(context, list, [{ header: 'ID', value: (w) => w.id }, { header: 'Name', value: (w) => w.name }, { header: 'Location', value: (w) => w.location }, { header: 'Keys', value: (w) => w.encryption.map((e) => e.role).join(', ') }], 'No workspaces.'),
+      );
+    });
+
+  workspace
+    .command('variables')
+    .description('read the variables with their values (secure ones decrypted through the primary key, else the secondary)')
+    .argument('<id>', 'the workspace id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const list = (await call<{ variables: { name: string; value: string; secure: boolean }[] }>('GET', `/v1/workspaces/${encodeURIComponent(id)}/variables`)).variables;
+      present(context, command, list, () => printTable(context, list, [{ header: 'Name', value: (v) => v.name }, { header: 'Value', value: (v) => v.value }, { header: 'Secure', value: (v) => String(v.secure) }], 'No variables.'));
+    });
+
+  workspace
+    .command('delete')
+    .description('delete a workspace (its key registrations go too)')
+    .argument('<id>', 'the workspace id')
+    .option('-f, --force', 'delete without asking')
+    .action(async (id: string, options: { force?: boolean }, command: Command) => {
+      if (!(await confirmed(context, options.force, `Delete workspace ${id}?`))) return env.setExitCode(1);
+      await call('DELETE', `/v1/workspaces/${encodeURIComponent(id)}`);
+      present(context, command, { id, deleted: true }, () => context.out(`Deleted workspace ${id}.`));
     });
 }
