@@ -92,6 +92,17 @@ describe('IAM bootstrap: service-owned kms instances', () => {
     expect(await kmsInstances()).toHaveLength(2);
   });
 
+  it('refuses to delete a service-owned instance, even to the administrator: its root key wraps the service data', async () => {
+    const schematics = findServiceKeyInstance(await kmsInstances(), 'schematics')?.guid as string;
+
+    const refused = await call(s.iam.url, admin, 'DELETE', `/v2/resource_instances/${schematics}`);
+
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ errorCode: 'CONFLICT_ERR' });
+    expect(refused.body.errorMessage).toContain('schematics');
+    expect(findServiceKeyInstance(await kmsInstances(), 'schematics')).toMatchObject({ guid: schematics, state: 'active' });
+  });
+
   it('adds nothing on restart or when two replicas start at once', async () => {
     const before = await kmsInstances();
     const policiesBefore = (await db.query("SELECT count(*) FROM policies WHERE state = 'active'")).rows[0].count;

@@ -109,6 +109,12 @@ export class RegistryService {
   async delete(caller: AuthenticatedCaller, guid: string): Promise<void> {
     const instance = await this.get(caller, guid);
     if (!(await this.mayDo(caller, instance, 'resource-controller.instance.delete'))) throw new DomainError('UNAUTHORIZED_ERR');
+    // A consumer service's own key instance holds the root key every default-keyed workspace or cluster
+    // is wrapped by; IAM's next start would make an empty one and that data would be lost for good.
+    const owner = instance.parameters?.[SERVICE_KEY_OWNER_PARAMETER];
+    if (typeof owner === 'string') {
+      throw new DomainError('CONFLICT_ERR', `This kms instance holds the ${owner} service's own default root key and cannot be deleted: its data would become unrecoverable`);
+    }
     // A tombstone, not a hard delete: services can still learn that this CRN existed and was removed (docs/IAM.md).
     const removed = await this.repository.remove(guid, this.clock.now());
     if (!removed) throw new DomainError('INSTANCE_NOT_FOUND_ERR');
