@@ -99,7 +99,7 @@ describe('IAM bootstrap: service-owned kms instances', () => {
 
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ errorCode: 'CONFLICT_ERR' });
-    expect(refused.body.errorMessage).toContain('schematics');
+    expect(refused.body?.errorMessage).toContain('schematics');
     expect(findServiceKeyInstance(await kmsInstances(), 'schematics')).toMatchObject({ guid: schematics, state: 'active' });
   });
 
